@@ -1,0 +1,50 @@
+"""schedkit: combinatorial scheduling through one interface.
+
+>>> import schedkit as sk
+>>> problem = sk.read("instances/jssp_ft06.txt")          # doctest: +SKIP
+>>> result = sk.solve(problem, method="cpsat", time_limit=10)  # doctest: +SKIP
+>>> sk.check(problem, result.solution)                    # doctest: +SKIP
+[]
+"""
+
+from schedkit.api import (
+    __version__,
+    check,
+    generate,
+    load_solution,
+    methods,
+    save_solution,
+    solve,
+)
+from schedkit.errors import (
+    InvalidParameterError,
+    InvalidProblemError,
+    ParseError,
+    SchedkitError,
+    SolutionFormatError,
+    SolverBugError,
+    UnknownMethodError,
+)
+from schedkit.io import read, write
+from schedkit.result import Result, Status
+
+__all__ = [
+    "__version__",
+    "check",
+    "generate",
+    "load_solution",
+    "methods",
+    "read",
+    "save_solution",
+    "solve",
+    "write",
+    "Result",
+    "Status",
+    "SchedkitError",
+    "ParseError",
+    "InvalidProblemError",
+    "InvalidParameterError",
+    "UnknownMethodError",
+    "SolutionFormatError",
+    "SolverBugError",
+]

@@ -1,0 +1,235 @@
+"""The public API: solve, check, generate, methods, solution files."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from typing import Any
+
+from schedkit import registry
+from schedkit.context import SolveContext
+from schedkit.errors import (
+    InvalidParameterError,
+    SchedkitError,
+    SolutionFormatError,
+    SolverBugError,
+)
+from schedkit.io import atomic_write
+from schedkit.problems.base import Problem, Solution
+from schedkit.result import Result, Status
+
+__version__ = "0.1.0"
+_TOL = 1e-9
+
+
+def default_workers() -> int:
+    """Workers used when none are given: the machine's cores, at most 8."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def _validate_limits(time_limit: Any, workers: Any, seed: Any) -> None:
+    if time_limit is not None:
+        if isinstance(time_limit, bool) or not isinstance(time_limit, int | float):
+            raise InvalidParameterError(f"time limit must be a number of seconds, got {time_limit!r}")
+        if not math.isfinite(time_limit) or time_limit < 0:
+            raise InvalidParameterError(f"time limit must be >= 0 seconds, got {time_limit!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidParameterError(f"workers must be an integer >= 1, got {workers!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidParameterError(f"seed must be an integer >= 0, got {seed!r}")
+
+
+def solve(
+    problem: Problem,
+    method: str | None = None,
+    *,
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int = 0,
+    hint: Any | None = None,
+    verbose: bool = False,
+    stop: threading.Event | None = None,
+    **options: Any,
+) -> Result:
+    """Solve ``problem`` with ``method`` and return a re-checked :class:`Result`.
+
+    Parameters
+    ----------
+    problem
+        A problem object from :func:`read` or :func:`generate`.
+    method
+        Method name (see :func:`methods`); the problem class's default when omitted.
+    time_limit
+        Wall-clock seconds for the whole call, model building included; ``None``: no limit.
+    workers
+        Threads a solver may use (CP-SAT workers, MIP threads); default: cores, at most 8.
+    seed
+        Random seed; equal seeds give equal results for deterministic methods.
+    hint
+        A solution (or Result) to start from: a warm start for methods that accept one.
+    stop
+        An event that, once set, asks anytime methods to return their incumbent at once.
+    **options
+        Method-specific options (``schedkit methods`` lists them).
+    """
+    if not isinstance(problem, Problem):
+        raise InvalidParameterError(f"expected a schedkit problem, got {type(problem).__name__}")
+    workers = default_workers() if workers is None else workers
+    _validate_limits(time_limit, workers, seed)
+    kind = registry.kind_info(problem.kind)
+    name = method or kind.default_method
+    info = registry.method_info(problem.kind, name)
+    for key in options:
+        if key not in info.options:
+            known = ", ".join(info.options) or "none"
+            raise InvalidParameterError(f"method {name} has no option {key!r} (options: {known})")
+    if isinstance(hint, Result):
+        hint = hint.solution
+    if hint is not None and not isinstance(hint, problem.solution_type):
+        raise InvalidParameterError(f"hint must be a {problem.solution_type.__name__}")
+    ctx = SolveContext(
+        method=name,
+        time_limit=None if time_limit is None else float(time_limit),
+        workers=workers,
+        seed=seed,
+        hint=hint,
+        options=options,
+        verbose=verbose,
+        stop=stop or threading.Event(),
+    )
+    result = registry.load_target(info.target)(problem, ctx)
+    return _finalise(problem, result, ctx, info)
+
+
+def _finalise(problem: Problem, result: Result, ctx: SolveContext, info: registry.MethodInfo) -> Result:
+    """Re-check the method's answer and make objective, bound and status consistent."""
+    result.method = ctx.method
+    result.problem_kind = problem.kind
+    trivial = problem.lower_bound()
+    lb = trivial if result.lower_bound is None else max(result.lower_bound, trivial)
+    if result.solution is not None:
+        bad = problem.violations(result.solution)
+        if bad:
+            more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+            raise SolverBugError(f"method {ctx.method} returned an infeasible schedule: {bad[0]}{more}")
+        obj = problem.objective(result.solution)
+        if result.objective is not None and abs(result.objective - obj) > _TOL * max(1, abs(obj)):
+            raise SolverBugError(
+                f"method {ctx.method} reported objective {result.objective}, schedule gives {obj}"
+            )
+        result.objective = obj
+        if lb > obj + _TOL * max(1, abs(obj)):
+            raise SolverBugError(f"method {ctx.method} claims lower bound {lb} above objective {obj}")
+        if result.status in (Status.UNKNOWN, Status.INFEASIBLE):
+            result.status = Status.FEASIBLE
+        if obj - lb <= _TOL * max(1, abs(obj)):
+            result.status = Status.OPTIMAL
+        if result.status is Status.OPTIMAL:
+            lb = obj
+    elif result.status in (Status.OPTIMAL, Status.FEASIBLE):
+        raise SolverBugError(f"method {ctx.method} reported {result.status} without a solution")
+    result.lower_bound = lb
+    result.runtime = ctx.elapsed()
+    return result
+
+
+def check(problem: Problem, solution: Any, objective: float | None = None) -> list[str]:
+    """Every violation of ``solution`` (a solution object or a Result); [] when feasible.
+
+    If ``objective`` is given (e.g. the value a solution file claims), a mismatch with the
+    schedule's own objective is reported too.
+    """
+    if isinstance(solution, Result):
+        solution = solution.solution
+    if solution is None:
+        return ["no solution"]
+    bad = list(problem.violations(solution))
+    if objective is not None and not bad:
+        actual = problem.objective(solution)
+        if abs(actual - objective) > _TOL * max(1, abs(actual)):
+            bad.append(f"objective mismatch: stated {objective}, schedule gives {actual}")
+    return bad
+
+
+def generate(kind: str, **params: Any) -> Problem:
+    """A random instance of problem class ``kind`` (``schedkit generate KIND --help``)."""
+    info = registry.kind_info(kind)
+    if info.generator is None:
+        raise InvalidParameterError(f"no generator for {kind}")
+    fn = registry.load_target(info.generator)
+    from schedkit.io import _check_options
+
+    _check_options(fn, params, f"generator {kind}")
+    return fn(**params)
+
+
+def methods(kind: str | None = None) -> list[registry.MethodInfo]:
+    """Registered methods, of one problem class or of all."""
+    kinds = [registry.kind_info(kind)] if kind else list(registry.kinds().values())
+    return [m for k in kinds for m in k.methods.values()]
+
+
+def save_solution(problem: Problem, result: Result | Solution, path: str | os.PathLike[str]) -> None:
+    """Write a solution (or a Result's solution with its figures) as JSON, atomically."""
+    envelope: dict[str, Any] = {"schedkit": __version__, "problem": problem.kind, "instance": problem.name}
+    if isinstance(result, Result):
+        if result.solution is None:
+            raise InvalidParameterError("the result has no solution to save")
+        envelope.update(
+            method=result.method,
+            status=str(result.status),
+            objective=result.objective,
+            lower_bound=result.lower_bound,
+            runtime=round(result.runtime, 3),
+        )
+        solution = result.solution
+    else:
+        solution = result
+        envelope["objective"] = problem.objective(solution)
+    envelope["objective_name"] = problem.objective_name
+    envelope["solution"] = solution.to_dict()
+    atomic_write(os.fspath(path), json.dumps(_jsonable(envelope), indent=1) + "\n")
+
+
+def load_solution(problem: Problem, path: str | os.PathLike[str]) -> tuple[Solution, float | None]:
+    """Read a solution file written by :func:`save_solution`: (solution, stated objective)."""
+    spath = os.fspath(path)
+    try:
+        with open(spath, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise SolutionFormatError(f"{spath}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SolutionFormatError(f"{spath}: not a JSON solution file ({exc})") from None
+    if not isinstance(data, dict) or "solution" not in data:
+        raise SolutionFormatError(f"{spath}: no 'solution' object in the file")
+    if data.get("problem", problem.kind) != problem.kind:
+        raise SolutionFormatError(f"{spath}: solution of a {data['problem']} problem, instance is {problem.kind}")
+    try:
+        solution = problem.solution_from_dict(data["solution"])
+    except SchedkitError as exc:
+        raise SolutionFormatError(f"{spath}: {exc}") from None
+    except (TypeError, ValueError, KeyError, IndexError) as exc:
+        raise SolutionFormatError(f"{spath}: malformed solution ({type(exc).__name__}: {exc})") from None
+    stated = data.get("objective")
+    if stated is not None and not isinstance(stated, int | float):
+        raise SolutionFormatError(f"{spath}: objective must be a number, got {stated!r}")
+    return solution, stated
+
+
+def _jsonable(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    return obj

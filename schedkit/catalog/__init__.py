@@ -1,0 +1,1 @@
+"""One module per problem class registering its formats, methods and generator."""

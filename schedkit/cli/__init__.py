@@ -1,0 +1,68 @@
+"""The ``schedkit`` command line. Thin: parses arguments, calls the public API, prints.
+
+Each sub-command lives in ``schedkit.cli.<name>`` with ``add_parser(subparsers)`` and
+``run(args) -> int``. Errors a user caused print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from schedkit.errors import SchedkitError, SolverBugError
+
+COMMANDS = ("solve", "check", "info", "methods", "formats", "generate", "bench", "report")
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"schedkit: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from schedkit import __version__
+
+    parser = _Parser(
+        prog="schedkit",
+        description="Combinatorial scheduling: read an instance, solve it, check and report.",
+        epilog="Run 'schedkit COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"schedkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"schedkit.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"schedkit.cli.{name}":
+                raise
+            continue
+        p = module.add_parser(sub)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except SchedkitError as exc:
+        print(f"schedkit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SolverBugError as exc:
+        print(f"schedkit: internal error, please report: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("schedkit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def entry() -> None:
+    sys.exit(main())

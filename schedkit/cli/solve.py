@@ -1,0 +1,105 @@
+"""``schedkit solve FILE``: solve an instance and print, save and draw the result."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Any
+
+import schedkit as sk
+from schedkit.cli.common import (
+    add_instance_arguments,
+    describe,
+    load_problem,
+    non_negative_float,
+    non_negative_int,
+    parse_options,
+    positive_int,
+)
+from schedkit.registry import kind_info
+
+DEFAULT_TIME_LIMIT = 10.0
+_SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "solve",
+        help="solve an instance file",
+        description=(
+            "Solve an instance file and print status, objective, proven lower bound and time. "
+            "Ctrl-C (or SIGTERM) stops an anytime method: the best solution so far is printed "
+            "and saved, and the exit status is 130 (143 for SIGTERM)."
+        ),
+    )
+    add_instance_arguments(p)
+    p.add_argument("-m", "--method", help="method name (default: the problem class's default; see 'schedkit methods')")
+    p.add_argument("-t", "--time-limit", type=non_negative_float, default=DEFAULT_TIME_LIMIT, metavar="S",
+                   help=f"wall-clock limit in seconds for the whole call (default {DEFAULT_TIME_LIMIT:g})")
+    p.add_argument("-w", "--workers", type=positive_int, help="solver threads (default: cores, at most 8)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("-o", "--out", metavar="SOL.json", help="save the solution as JSON (re-check it with 'schedkit check')")
+    p.add_argument("--gantt", metavar="CHART.png", help="draw a Gantt chart (PNG/SVG/PDF)")
+    p.add_argument("--hint", metavar="SOL.json", help="warm start from a saved solution (methods that accept one)")
+    p.add_argument("--option", action="append", metavar="NAME=VALUE", help="method option, repeatable")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the solver's log")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = load_problem(args)
+    method = args.method or kind_info(problem.kind).default_method
+    hint = sk.load_solution(problem, args.hint)[0] if args.hint else None
+    options = parse_options(args.option)
+    print(f"instance {describe(problem)}")
+    print(f"method {method}, time limit {args.time_limit:g}s, seed {args.seed}")
+    sys.stdout.flush()
+    stop = threading.Event()
+    caught: list[int] = []
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if caught:  # second signal: give up at once
+            raise KeyboardInterrupt
+        caught.append(signum)
+        stop.set()
+        print(f"\nschedkit: {signal.Signals(signum).name} received, stopping with the best solution so far",
+              file=sys.stderr)
+
+    previous = {s: signal.signal(s, on_signal) for s in _SIGNAL_EXIT}
+    try:
+        result = sk.solve(problem, method, time_limit=args.time_limit, workers=args.workers,
+                          seed=args.seed, hint=hint, verbose=args.verbose, stop=stop, **options)
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+    name = problem.objective_name
+    print(f"status {result.status}")
+    print(f"{name} {_fmt(result.objective)}")
+    print(f"lower bound {_fmt(result.lower_bound)}")
+    if result.gap is not None and result.status is not sk.Status.OPTIMAL:
+        print(f"gap {100 * result.gap:.2f}%")
+    print(f"time {result.runtime:.2f}s")
+    if result.solution is not None:
+        if args.out:
+            sk.save_solution(problem, result, args.out)
+            print(f"solution saved to {args.out}")
+        if args.gantt:
+            from schedkit.plot import gantt
+
+            gantt(problem, result.solution, args.gantt)
+            print(f"Gantt chart saved to {args.gantt}")
+    elif args.out or args.gantt:
+        print("no solution found: nothing saved", file=sys.stderr)
+    if caught:
+        return _SIGNAL_EXIT[signal.Signals(caught[0])]
+    return 0 if result.solution is not None or result.status is sk.Status.INFEASIBLE else 1
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.6g}"
+    return str(int(value))

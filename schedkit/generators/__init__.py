@@ -1,0 +1,1 @@
+"""Seeded random instance generators, one module per problem class."""

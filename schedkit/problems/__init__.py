@@ -1,0 +1,1 @@
+"""Problem classes: validated data, independent checker, trivial bounds."""

@@ -1,0 +1,69 @@
+"""The contract every problem class and its solution type fulfil.
+
+A problem knows nothing about solvers or files: it holds validated data, evaluates a
+solution (``objective``), lists what is wrong with one (``violations``, the independent
+feasibility checker), gives a trivial lower bound and a summary for ``schedkit info``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class GanttBar:
+    """One bar of a Gantt chart: ``resource`` is the row label, ``group`` picks the colour."""
+
+    resource: str
+    start: float
+    end: float
+    group: int | str
+    label: str = ""
+
+
+class Solution(ABC):
+    """A problem-specific solution with a JSON form."""
+
+    @abstractmethod
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (without the envelope written by ``save_solution``)."""
+
+
+class Problem(ABC):
+    """Base of all problem classes.
+
+    Subclasses set ``kind`` (the registry key, e.g. ``"jssp"``), ``objective_name``
+    (e.g. ``"makespan"``) and ``solution_type``.
+    """
+
+    kind: ClassVar[str]
+    objective_name: ClassVar[str]
+    title: ClassVar[str]
+    solution_type: ClassVar[type[Solution]]
+    name: str
+
+    @abstractmethod
+    def objective(self, solution: Any) -> float | int:
+        """Objective value of ``solution`` (which must be feasible)."""
+
+    @abstractmethod
+    def violations(self, solution: Any) -> list[str]:
+        """Human-readable list of everything that makes ``solution`` infeasible; [] if none."""
+
+    @abstractmethod
+    def lower_bound(self) -> float | int:
+        """A trivial, cheaply computed lower bound on the optimum."""
+
+    @abstractmethod
+    def summary(self) -> dict[str, Any]:
+        """Ordered facts for ``schedkit info``: sizes, bounds, totals."""
+
+    @abstractmethod
+    def solution_from_dict(self, data: dict[str, Any]) -> Solution:
+        """Rebuild a solution from ``Solution.to_dict()`` output; raise SolutionFormatError."""
+
+    def gantt(self, solution: Any) -> list[GanttBar]:
+        """Bars to draw for ``solution``; problems without a time axis may return []."""
+        return []

@@ -1,0 +1,267 @@
+"""Job-shop scheduling (JSSP): jobs are chains of operations, each on one given machine.
+
+Operations are stored flat: operation ``o`` of the problem belongs to job ``job_of[o]``,
+is the ``rank[o]``-th of its job, runs on ``machine[o]`` for ``duration[o]``. The
+operations of job ``j`` are ``job_start[j] .. job_start[j+1]-1`` in technological order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from schedkit.errors import InvalidProblemError, SolutionFormatError
+from schedkit.problems.base import GanttBar, Problem, Solution
+
+_MAX_REPORTED = 50  # violations listed per kind before summarising
+
+
+@dataclass(eq=False)
+class JobShopSolution(Solution):
+    """Scheduled operations: parallel arrays, one entry per scheduled operation.
+
+    Solvers build it with :meth:`from_starts`; a solution read from a file may contain
+    missing, unknown or repeated operations, which the checker reports.
+    """
+
+    job: np.ndarray
+    op: np.ndarray
+    machine: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def from_starts(cls, problem: JobShop, start: Sequence[int] | np.ndarray) -> JobShopSolution:
+        """Solution from one start time per operation (flat operation order)."""
+        s = np.asarray(start, dtype=np.int64)
+        return cls(problem.job_of, problem.rank, problem.machine, s, s + problem.duration)
+
+    def starts(self, problem: JobShop) -> np.ndarray:
+        """Start time per flat operation of ``problem`` (-1 where missing)."""
+        out = np.full(problem.num_operations, -1, dtype=np.int64)
+        ok = (self.job >= 0) & (self.job < problem.num_jobs)
+        idx = problem.job_start[self.job[ok]] + self.op[ok]
+        out[idx] = self.start[ok]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "operations": [
+                {"job": int(j), "op": int(k), "machine": int(m), "start": int(s), "end": int(e)}
+                for j, k, m, s, e in zip(self.job, self.op, self.machine, self.start, self.end, strict=True)
+            ]
+        }
+
+
+@dataclass(eq=False)
+class JobShop(Problem):
+    """A job-shop instance; minimise the makespan."""
+
+    kind: ClassVar[str] = "jssp"
+    title: ClassVar[str] = "job-shop"
+    objective_name: ClassVar[str] = "makespan"
+    solution_type: ClassVar[type[Solution]] = JobShopSolution
+
+    machine: np.ndarray
+    duration: np.ndarray
+    job_start: np.ndarray
+    num_machines: int
+    name: str = "jssp"
+    job_of: np.ndarray = field(init=False, repr=False)
+    rank: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.machine = np.ascontiguousarray(self.machine, dtype=np.int64)
+        self.duration = np.ascontiguousarray(self.duration, dtype=np.int64)
+        self.job_start = np.ascontiguousarray(self.job_start, dtype=np.int64)
+        n_ops = len(self.machine)
+        if len(self.duration) != n_ops:
+            raise InvalidProblemError("machine and duration arrays differ in length")
+        if len(self.job_start) < 2 or self.job_start[0] != 0 or self.job_start[-1] != n_ops:
+            raise InvalidProblemError("job_start must run from 0 to the number of operations")
+        lengths = np.diff(self.job_start)
+        if (lengths < 1).any():
+            raise InvalidProblemError(f"job {int(np.argmin(lengths))} has no operations")
+        if self.num_machines < 1:
+            raise InvalidProblemError(f"number of machines must be >= 1, got {self.num_machines}")
+        if n_ops and (self.machine.min() < 0 or self.machine.max() >= self.num_machines):
+            bad = int(np.flatnonzero((self.machine < 0) | (self.machine >= self.num_machines))[0])
+            raise InvalidProblemError(f"operation {bad}: machine {self.machine[bad]} out of range")
+        if (self.duration < 0).any():
+            bad = int(np.flatnonzero(self.duration < 0)[0])
+            raise InvalidProblemError(f"operation {bad}: negative duration {self.duration[bad]}")
+        self.job_of = np.repeat(np.arange(len(lengths)), lengths)
+        self.rank = np.arange(n_ops) - self.job_start[self.job_of]
+        for a in (self.machine, self.duration, self.job_start, self.job_of, self.rank):
+            a.setflags(write=False)
+
+    # construction helpers -------------------------------------------------------------
+    @classmethod
+    def from_jobs(
+        cls, jobs: Sequence[Sequence[tuple[int, int]]], num_machines: int | None = None, name: str = "jssp"
+    ) -> JobShop:
+        """Build from one list of ``(machine, duration)`` pairs per job."""
+        machine = [m for job in jobs for m, _ in job]
+        duration = [d for job in jobs for _, d in job]
+        starts = np.concatenate([[0], np.cumsum([len(job) for job in jobs])])
+        if num_machines is None:
+            num_machines = max(machine, default=-1) + 1
+        return cls(np.array(machine), np.array(duration), starts, num_machines, name)
+
+    @classmethod
+    def from_matrices(cls, machines: np.ndarray, durations: np.ndarray, name: str = "jssp") -> JobShop:
+        """Build from ``n x k`` matrices of machines and durations (k operations per job)."""
+        machines = np.asarray(machines)
+        durations = np.asarray(durations)
+        if machines.shape != durations.shape or machines.ndim != 2:
+            raise InvalidProblemError("machine and duration matrices must have the same 2-D shape")
+        n, k = machines.shape
+        m = int(machines.max()) + 1 if machines.size else 1
+        return cls(machines.ravel(), durations.ravel(), np.arange(n + 1) * k, m, name)
+
+    # sizes ---------------------------------------------------------------------------
+    @property
+    def num_jobs(self) -> int:
+        return len(self.job_start) - 1
+
+    @property
+    def num_operations(self) -> int:
+        return len(self.machine)
+
+    def operations(self, job: int) -> range:
+        """Flat indices of job ``job``'s operations in order."""
+        return range(int(self.job_start[job]), int(self.job_start[job + 1]))
+
+    def jobs(self) -> list[list[tuple[int, int]]]:
+        """One list of ``(machine, duration)`` per job."""
+        return [[(int(self.machine[o]), int(self.duration[o])) for o in self.operations(j)] for j in range(self.num_jobs)]
+
+    def is_rectangular(self) -> bool:
+        """Every job visits every machine exactly once (the classic benchmark shape)."""
+        n, m = self.num_jobs, self.num_machines
+        if self.num_operations != n * m:
+            return False
+        grid = self.machine.reshape(n, m)
+        return bool((np.sort(grid, axis=1) == np.arange(m)).all())
+
+    def __eq__(self, other: object) -> bool:
+        """Same data (the name is not compared)."""
+        if not isinstance(other, JobShop):
+            return NotImplemented
+        return (
+            self.num_machines == other.num_machines
+            and np.array_equal(self.job_start, other.job_start)
+            and np.array_equal(self.machine, other.machine)
+            and np.array_equal(self.duration, other.duration)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # Problem contract ------------------------------------------------------------------
+    def machine_loads(self) -> np.ndarray:
+        return np.bincount(self.machine, weights=self.duration, minlength=self.num_machines).astype(np.int64)
+
+    def job_lengths(self) -> np.ndarray:
+        return np.add.reduceat(self.duration, self.job_start[:-1]).astype(np.int64)
+
+    def lower_bound(self) -> int:
+        """max(longest job, most loaded machine)."""
+        return int(max(self.job_lengths().max(), self.machine_loads().max()))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "problem": "job-shop (JSSP), minimise makespan",
+            "jobs": self.num_jobs,
+            "machines": self.num_machines,
+            "operations": self.num_operations,
+            "total work": int(self.duration.sum()),
+            "longest job": int(self.job_lengths().max()),
+            "max machine load": int(self.machine_loads().max()),
+            "trivial lower bound": self.lower_bound(),
+        }
+
+    def objective(self, solution: JobShopSolution) -> int:
+        return int(solution.end.max()) if len(solution.end) else 0
+
+    def violations(self, solution: JobShopSolution) -> list[str]:
+        """Unknown, missing or repeated operations, wrong machine or duration, precedence and
+        machine overlaps: every one listed (after 50 of a kind, a count)."""
+        out: list[str] = []
+        s = solution
+        job, op = np.asarray(s.job, dtype=np.int64), np.asarray(s.op, dtype=np.int64)
+        start, end = np.asarray(s.start, dtype=np.int64), np.asarray(s.end, dtype=np.int64)
+        mach = np.asarray(s.machine, dtype=np.int64)
+        if not (len(job) == len(op) == len(start) == len(end) == len(mach)):
+            return ["solution arrays differ in length"]
+        n_ops_of = np.diff(self.job_start)
+        known = (job >= 0) & (job < self.num_jobs)
+        known[known] &= (op[known] >= 0) & (op[known] < n_ops_of[job[known]])
+        _report(out, np.flatnonzero(~known), lambda i: f"unknown operation (job {job[i]}, op {op[i]})")
+        flat = np.full(len(job), -1, dtype=np.int64)
+        flat[known] = self.job_start[job[known]] + op[known]
+        counts = np.bincount(flat[known], minlength=self.num_operations)
+        _report(out, np.flatnonzero(counts > 1), lambda o: f"operation {self._name(o)} scheduled {counts[o]} times")
+        _report(out, np.flatnonzero(counts == 0), lambda o: f"operation {self._name(o)} missing")
+        idx = np.flatnonzero(known)
+        fo = flat[idx]
+        _report(out, idx[mach[idx] != self.machine[fo]],
+                lambda i: f"operation {self._name(flat[i])} on machine {mach[i]}, must be on {self.machine[flat[i]]}")
+        _report(out, idx[end[idx] - start[idx] != self.duration[fo]],
+                lambda i: f"operation {self._name(flat[i])} lasts {end[i] - start[i]}, duration is {self.duration[flat[i]]}")
+        _report(out, np.flatnonzero(start < 0), lambda i: f"operation (job {job[i]}, op {op[i]}) starts at {start[i]} < 0")
+        # precedence: only where both operations are present exactly once
+        if (counts == 1).all() and known.all():
+            st = np.empty(self.num_operations, dtype=np.int64)
+            en = np.empty(self.num_operations, dtype=np.int64)
+            st[flat] = start
+            en[flat] = end
+            nxt = np.flatnonzero(self.rank[1:] > 0) + 1  # operations with a predecessor
+            bad = nxt[st[nxt] < en[nxt - 1]]
+            _report(out, bad, lambda o: f"precedence: {self._name(o)} starts at {st[o]} before "
+                    f"{self._name(o - 1)} ends at {en[o - 1]}")
+        # machine overlap on the entries as given
+        order = np.lexsort((start, mach))
+        m_s, s_s, e_s = mach[order], start[order], end[order]
+        same = m_s[1:] == m_s[:-1]
+        clash = np.flatnonzero(same & (s_s[1:] < e_s[:-1]) & (e_s[:-1] > s_s[:-1]) & (e_s[1:] > s_s[1:]))
+        _report(out, clash, lambda i: f"machine {m_s[i]}: (job {job[order[i]]}, op {op[order[i]]}) "
+                f"[{s_s[i]}, {e_s[i]}) overlaps (job {job[order[i + 1]]}, op {op[order[i + 1]]}) "
+                f"[{s_s[i + 1]}, {e_s[i + 1]})")
+        return out
+
+    def _name(self, o: int) -> str:
+        return f"(job {self.job_of[o]}, op {self.rank[o]})"
+
+    def solution_from_dict(self, data: dict[str, Any]) -> JobShopSolution:
+        ops = data.get("operations") if isinstance(data, dict) else None
+        if not isinstance(ops, list):
+            raise SolutionFormatError("solution needs an 'operations' list")
+        cols: dict[str, list[int]] = {k: [] for k in ("job", "op", "machine", "start", "end")}
+        for i, rec in enumerate(ops):
+            if not isinstance(rec, dict):
+                raise SolutionFormatError(f"operation entry {i} is not an object")
+            for k in cols:
+                v = rec.get(k)
+                if k == "machine" and v is None:
+                    v = -1
+                if isinstance(v, bool) or not isinstance(v, int):
+                    raise SolutionFormatError(f"operation entry {i}: {k!r} must be an integer, got {v!r}")
+                cols[k].append(v)
+        arr = {k: np.array(v, dtype=np.int64) for k, v in cols.items()}
+        return JobShopSolution(arr["job"], arr["op"], arr["machine"], arr["start"], arr["end"])
+
+    def gantt(self, solution: JobShopSolution) -> list[GanttBar]:
+        return [
+            GanttBar(f"M{m}", int(s), int(e), int(j), f"{j}")
+            for j, m, s, e in zip(solution.job, solution.machine, solution.start, solution.end, strict=True)
+        ]
+
+
+def _report(out: list[str], items: np.ndarray, message: Any) -> None:
+    for i in items[:_MAX_REPORTED]:
+        out.append(message(int(i)))
+    if len(items) > _MAX_REPORTED:
+        out.append(f"... and {len(items) - _MAX_REPORTED} more of the same kind")

@@ -1,0 +1,1 @@
+"""Exact and anytime methods, one subpackage per technique."""

@@ -1,0 +1,99 @@
+"""Solve a PuLP model under a SolveContext with HiGHS (default) or CBC; report the bound."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pulp
+
+from schedkit.context import SolveContext
+from schedkit.errors import InvalidParameterError
+from schedkit.result import Status
+
+BACKENDS = ("highs", "cbc")
+
+
+@dataclass
+class MipOutcome:
+    status: Status
+    has_solution: bool
+    objective: float | None
+    bound: float | None  # proven bound on the objective (rounded up if integer_objective)
+
+
+def backend_of(method: str) -> str:
+    """``"mip"`` -> highs, ``"mip-cbc"`` -> cbc, ``"mip-highs"`` -> highs."""
+    _, _, suffix = method.partition("-")
+    backend = suffix or "highs"
+    if backend not in BACKENDS:
+        raise InvalidParameterError(f"unknown MIP backend {backend!r} (known: {', '.join(BACKENDS)})")
+    return backend
+
+
+def run_pulp(
+    prob: pulp.LpProblem,
+    ctx: SolveContext,
+    *,
+    backend: str = "highs",
+    reserve: float = 0.1,
+    integer_objective: bool = True,
+    warm_start: bool = False,
+) -> MipOutcome:
+    """Solve ``prob`` within what is left of the time limit.
+
+    ``warm_start`` passes the variables' initial values (set with ``var.setInitialValue``).
+    """
+    remaining = ctx.remaining(reserve)
+    limit = None if remaining is None else max(0.01, remaining)
+    if backend == "highs":
+        solver = pulp.HiGHS(msg=ctx.verbose, timeLimit=limit, random_seed=ctx.seed)
+    elif backend == "cbc":
+        solver = pulp.PULP_CBC_CMD(msg=ctx.verbose, timeLimit=limit, threads=ctx.workers,
+                                   warmStart=warm_start, options=[f"randomSeed {ctx.seed + 1}"])
+    else:
+        raise InvalidParameterError(f"unknown MIP backend {backend!r}")
+    if backend == "highs" and warm_start:
+        solver = _HighsWarm(msg=ctx.verbose, timeLimit=limit, random_seed=ctx.seed)
+    prob.solve(solver)
+    has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    objective = pulp.value(prob.objective) if has_solution else None
+    if prob.status == pulp.LpStatusInfeasible:
+        return MipOutcome(Status.INFEASIBLE, False, None, None)
+    bound: float | None = None
+    if backend == "highs":
+        info = prob.solverModel.getInfo()
+        b = info.mip_dual_bound
+        if math.isfinite(b):
+            bound = b
+    optimal = prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal
+    if backend == "highs" and has_solution and bound is not None and objective is not None:
+        optimal = optimal and _hit_gap(prob)
+    if optimal and objective is not None:
+        bound = objective if bound is None else bound
+    if bound is not None and integer_objective:
+        bound = math.ceil(bound - 1e-6)
+    if has_solution:
+        return MipOutcome(Status.OPTIMAL if optimal else Status.FEASIBLE, True, objective, bound)
+    return MipOutcome(Status.UNKNOWN, False, None, bound)
+
+
+def _hit_gap(prob: pulp.LpProblem) -> bool:
+    import highspy
+
+    return prob.solverModel.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+class _HighsWarm(pulp.HiGHS):  # type: ignore[misc]
+    """HiGHS that passes the variables' initial values as a starting solution."""
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
+        import highspy
+
+        variables = lp.variables()
+        values = [v.varValue if v.varValue is not None else 0.0 for v in variables]
+        sol = highspy.HighsSolution()
+        sol.col_value = values
+        sol.value_valid = True
+        lp.solverModel.setSolution(sol)
+        lp.solverModel.run()
