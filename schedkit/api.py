@@ -206,7 +206,9 @@ def load_solution(problem: Problem, path: str | os.PathLike[str]) -> tuple[Solut
     if not isinstance(data, dict) or "solution" not in data:
         raise SolutionFormatError(f"{spath}: no 'solution' object in the file")
     if data.get("problem", problem.kind) != problem.kind:
-        raise SolutionFormatError(f"{spath}: solution of a {data['problem']} problem, instance is {problem.kind}")
+        raise SolutionFormatError(
+            f"{spath}: solution of a {data['problem']} problem, instance is {problem.kind}"
+        )
     try:
         solution = problem.solution_from_dict(data["solution"])
     except SchedkitError as exc:

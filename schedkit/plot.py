@@ -25,7 +25,15 @@ def gantt(problem: Problem, solution: Any, path: str | os.PathLike[str], title: 
     fig, ax = plt.subplots(figsize=(11, height))
     for b in bars:
         y = index[b.resource]
-        ax.barh(y, b.end - b.start, left=b.start, height=0.8, color=colour[b.group], edgecolor="black", linewidth=0.3)
+        ax.barh(
+            y,
+            b.end - b.start,
+            left=b.start,
+            height=0.8,
+            color=colour[b.group],
+            edgecolor="black",
+            linewidth=0.3,
+        )
         if b.label and len(bars) <= 400:
             ax.text((b.start + b.end) / 2, y, b.label, ha="center", va="center", fontsize=6)
     ax.set_yticks(range(len(rows)), rows)
@@ -40,5 +48,5 @@ def gantt(problem: Problem, solution: Any, path: str | os.PathLike[str], title: 
 
 def _natural(label: str) -> tuple[str, int]:
     head = label.rstrip("0123456789")
-    tail = label[len(head):]
+    tail = label[len(head) :]
     return head, int(tail) if tail else -1

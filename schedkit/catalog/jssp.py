@@ -37,7 +37,10 @@ register_format(
 )
 
 register_method(
-    KIND, "cpsat", "schedkit.solvers.cpsat.jobshop:solve",
+    KIND,
+    "cpsat",
+    "schedkit.solvers.cpsat.jobshop:solve",
     "CP-SAT interval model (no-overlap per machine); proves optimality, accepts a hint",
-    family="cp", exact=True,
+    family="cp",
+    exact=True,
 )

@@ -9,8 +9,11 @@ from schedkit import registry
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    return sub.add_parser("formats", help="list the file formats", description="List the file formats, "
-                          "their problem class and extensions.")
+    return sub.add_parser(
+        "formats",
+        help="list the file formats",
+        description="List the file formats, their problem class and extensions.",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,8 +10,11 @@ from schedkit.cli.common import add_instance_arguments, load_problem
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    p = sub.add_parser("info", help="summarise an instance (sizes, trivial lower bound, totals)",
-                       description="Print the size and simple bounds of an instance.")
+    p = sub.add_parser(
+        "info",
+        help="summarise an instance (sizes, trivial lower bound, totals)",
+        description="Print the size and simple bounds of an instance.",
+    )
     add_instance_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     return p

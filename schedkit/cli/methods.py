@@ -9,9 +9,12 @@ from schedkit import registry
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    p = sub.add_parser("methods", help="list the methods per problem class",
-                       description="List the methods of each problem class; * marks the default, "
-                       "'exact' those that can prove optimality.")
+    p = sub.add_parser(
+        "methods",
+        help="list the methods per problem class",
+        description="List the methods of each problem class; * marks the default, "
+        "'exact' those that can prove optimality.",
+    )
     p.add_argument("kind", nargs="?", help="only this problem class (" + ", ".join(registry.KINDS) + ")")
     return p
 

@@ -35,14 +35,29 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         ),
     )
     add_instance_arguments(p)
-    p.add_argument("-m", "--method", help="method name (default: the problem class's default; see 'schedkit methods')")
-    p.add_argument("-t", "--time-limit", type=non_negative_float, default=DEFAULT_TIME_LIMIT, metavar="S",
-                   help=f"wall-clock limit in seconds for the whole call (default {DEFAULT_TIME_LIMIT:g})")
+    p.add_argument(
+        "-m", "--method", help="method name (default: the problem class's default; see 'schedkit methods')"
+    )
+    p.add_argument(
+        "-t",
+        "--time-limit",
+        type=non_negative_float,
+        default=DEFAULT_TIME_LIMIT,
+        metavar="S",
+        help=f"wall-clock limit in seconds for the whole call (default {DEFAULT_TIME_LIMIT:g})",
+    )
     p.add_argument("-w", "--workers", type=positive_int, help="solver threads (default: cores, at most 8)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
-    p.add_argument("-o", "--out", metavar="SOL.json", help="save the solution as JSON (re-check it with 'schedkit check')")
+    p.add_argument(
+        "-o",
+        "--out",
+        metavar="SOL.json",
+        help="save the solution as JSON (re-check it with 'schedkit check')",
+    )
     p.add_argument("--gantt", metavar="CHART.png", help="draw a Gantt chart (PNG/SVG/PDF)")
-    p.add_argument("--hint", metavar="SOL.json", help="warm start from a saved solution (methods that accept one)")
+    p.add_argument(
+        "--hint", metavar="SOL.json", help="warm start from a saved solution (methods that accept one)"
+    )
     p.add_argument("--option", action="append", metavar="NAME=VALUE", help="method option, repeatable")
     p.add_argument("-v", "--verbose", action="store_true", help="show the solver's log")
     return p
@@ -64,13 +79,24 @@ def run(args: argparse.Namespace) -> int:
             raise KeyboardInterrupt
         caught.append(signum)
         stop.set()
-        print(f"\nschedkit: {signal.Signals(signum).name} received, stopping with the best solution so far",
-              file=sys.stderr)
+        print(
+            f"\nschedkit: {signal.Signals(signum).name} received, stopping with the best solution so far",
+            file=sys.stderr,
+        )
 
     previous = {s: signal.signal(s, on_signal) for s in _SIGNAL_EXIT}
     try:
-        result = sk.solve(problem, method, time_limit=args.time_limit, workers=args.workers,
-                          seed=args.seed, hint=hint, verbose=args.verbose, stop=stop, **options)
+        result = sk.solve(
+            problem,
+            method,
+            time_limit=args.time_limit,
+            workers=args.workers,
+            seed=args.seed,
+            hint=hint,
+            verbose=args.verbose,
+            stop=stop,
+            **options,
+        )
     finally:
         for s, h in previous.items():
             signal.signal(s, h)

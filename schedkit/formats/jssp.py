@@ -42,7 +42,9 @@ def read_plain(text: str, source: str) -> JobShop:
         line = lines.next(f"the line of job {j} ({n} jobs declared)")
         nums = lines.ints(line)
         if len(nums) != 2 * m:
-            raise lines.error(line, f"job {j}: expected {2 * m} numbers ({m} 'machine duration' pairs), got {len(nums)}")
+            raise lines.error(
+                line, f"job {j}: expected {2 * m} numbers ({m} 'machine duration' pairs), got {len(nums)}"
+            )
         _check_job(lines, line, j, nums[0::2], nums[1::2], m, zero_based=True)
         machines[j] = nums[0::2]
         durations[j] = nums[1::2]
@@ -50,7 +52,9 @@ def read_plain(text: str, source: str) -> JobShop:
     return JobShop.from_matrices(machines, durations, name=instance_name(source))
 
 
-def _check_job(lines: Lines, line: Line, j: int, machines: list[int], durations: list[int], m: int, zero_based: bool) -> None:
+def _check_job(
+    lines: Lines, line: Line, j: int, machines: list[int], durations: list[int], m: int, zero_based: bool
+) -> None:
     base = 0 if zero_based else 1
     for k, (mach, d) in enumerate(zip(machines, durations, strict=True)):
         if not base <= mach < m + base:
@@ -91,14 +95,19 @@ def read_taillard(text: str, source: str) -> JobShop:
     times = _block(lines, line)
     marker = lines.next("a 'Machines' block")
     if [t.lower() for t in marker.tokens] != ["machines"]:
-        raise lines.error(marker, f"expected 'Machines' after {len(times)} rows of times, got {' '.join(marker.tokens[:4])!r}")
+        raise lines.error(
+            marker,
+            f"expected 'Machines' after {len(times)} rows of times, got {' '.join(marker.tokens[:4])!r}",
+        )
     machs = _block(lines, marker)
     lines.expect_end("the Machines block")
     n, m = len(times), len(times[0][1])
     if header is not None:
         hv = lines.ints(header, "header value")
         if len(hv) >= 2 and (hv[0], hv[1]) != (n, m):
-            raise lines.error(header, f"header says {hv[0]} jobs x {hv[1]} machines, Times block has {n} x {m}")
+            raise lines.error(
+                header, f"header says {hv[0]} jobs x {hv[1]} machines, Times block has {n} x {m}"
+            )
     if len(machs) != n:
         raise lines.error(marker, f"Machines block has {len(machs)} rows, Times block {n}")
     durations = np.empty((n, m), dtype=np.int64)

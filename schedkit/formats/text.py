@@ -61,7 +61,9 @@ class Lines:
         """Raise if anything but blank lines/comments follows ``what``."""
         if not self.at_end():
             line = self.items[self.pos]
-            raise ParseError(f"unexpected data after {what}: {' '.join(line.tokens[:6])!r}", self.source, line.number)
+            raise ParseError(
+                f"unexpected data after {what}: {' '.join(line.tokens[:6])!r}", self.source, line.number
+            )
 
 
 def to_int(token: str, source: str, line: int, what: str = "value") -> int:

@@ -137,7 +137,10 @@ class JobShop(Problem):
 
     def jobs(self) -> list[list[tuple[int, int]]]:
         """One list of ``(machine, duration)`` per job."""
-        return [[(int(self.machine[o]), int(self.duration[o])) for o in self.operations(j)] for j in range(self.num_jobs)]
+        return [
+            [(int(self.machine[o]), int(self.duration[o])) for o in self.operations(j)]
+            for j in range(self.num_jobs)
+        ]
 
     def is_rectangular(self) -> bool:
         """Every job visits every machine exactly once (the classic benchmark shape)."""
@@ -203,15 +206,33 @@ class JobShop(Problem):
         flat = np.full(len(job), -1, dtype=np.int64)
         flat[known] = self.job_start[job[known]] + op[known]
         counts = np.bincount(flat[known], minlength=self.num_operations)
-        _report(out, np.flatnonzero(counts > 1), lambda o: f"operation {self._name(o)} scheduled {counts[o]} times")
+        _report(
+            out,
+            np.flatnonzero(counts > 1),
+            lambda o: f"operation {self._name(o)} scheduled {counts[o]} times",
+        )
         _report(out, np.flatnonzero(counts == 0), lambda o: f"operation {self._name(o)} missing")
         idx = np.flatnonzero(known)
         fo = flat[idx]
-        _report(out, idx[mach[idx] != self.machine[fo]],
-                lambda i: f"operation {self._name(flat[i])} on machine {mach[i]}, must be on {self.machine[flat[i]]}")
-        _report(out, idx[end[idx] - start[idx] != self.duration[fo]],
-                lambda i: f"operation {self._name(flat[i])} lasts {end[i] - start[i]}, duration is {self.duration[flat[i]]}")
-        _report(out, np.flatnonzero(start < 0), lambda i: f"operation (job {job[i]}, op {op[i]}) starts at {start[i]} < 0")
+        _report(
+            out,
+            idx[mach[idx] != self.machine[fo]],
+            lambda i: (
+                f"operation {self._name(flat[i])} on machine {mach[i]}, must be on {self.machine[flat[i]]}"
+            ),
+        )
+        _report(
+            out,
+            idx[end[idx] - start[idx] != self.duration[fo]],
+            lambda i: (
+                f"operation {self._name(flat[i])} lasts {end[i] - start[i]}, duration is {self.duration[flat[i]]}"
+            ),
+        )
+        _report(
+            out,
+            np.flatnonzero(start < 0),
+            lambda i: f"operation (job {job[i]}, op {op[i]}) starts at {start[i]} < 0",
+        )
         # precedence: only where both operations are present exactly once
         if (counts == 1).all() and known.all():
             st = np.empty(self.num_operations, dtype=np.int64)
@@ -220,16 +241,28 @@ class JobShop(Problem):
             en[flat] = end
             nxt = np.flatnonzero(self.rank[1:] > 0) + 1  # operations with a predecessor
             bad = nxt[st[nxt] < en[nxt - 1]]
-            _report(out, bad, lambda o: f"precedence: {self._name(o)} starts at {st[o]} before "
-                    f"{self._name(o - 1)} ends at {en[o - 1]}")
+            _report(
+                out,
+                bad,
+                lambda o: (
+                    f"precedence: {self._name(o)} starts at {st[o]} before "
+                    f"{self._name(o - 1)} ends at {en[o - 1]}"
+                ),
+            )
         # machine overlap on the entries as given
         order = np.lexsort((start, mach))
         m_s, s_s, e_s = mach[order], start[order], end[order]
         same = m_s[1:] == m_s[:-1]
         clash = np.flatnonzero(same & (s_s[1:] < e_s[:-1]) & (e_s[:-1] > s_s[:-1]) & (e_s[1:] > s_s[1:]))
-        _report(out, clash, lambda i: f"machine {m_s[i]}: (job {job[order[i]]}, op {op[order[i]]}) "
+        _report(
+            out,
+            clash,
+            lambda i: (
+                f"machine {m_s[i]}: (job {job[order[i]]}, op {op[order[i]]}) "
                 f"[{s_s[i]}, {e_s[i]}) overlaps (job {job[order[i + 1]]}, op {op[order[i + 1]]}) "
-                f"[{s_s[i + 1]}, {e_s[i + 1]})")
+                f"[{s_s[i + 1]}, {e_s[i + 1]})"
+            ),
+        )
         return out
 
     def _name(self, o: int) -> str:

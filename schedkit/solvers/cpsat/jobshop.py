@@ -46,5 +46,10 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
         solution = JobShopSolution.from_starts(problem, [out.solver.value(s) for s in starts])
     elif ctx.incumbent is not None:
         solution = ctx.incumbent
-    return Result(out.status, None, out.bound, solution,
-                  stats={"branches": out.solver.num_branches, "conflicts": out.solver.num_conflicts})
+    return Result(
+        out.status,
+        None,
+        out.bound,
+        solution,
+        stats={"branches": out.solver.num_branches, "conflicts": out.solver.num_conflicts},
+    )

@@ -35,7 +35,9 @@ class CpsatOutcome:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, ctx: SolveContext, on_solution: Callable[[cp_model.CpSolverSolutionCallback], Any] | None):
+    def __init__(
+        self, ctx: SolveContext, on_solution: Callable[[cp_model.CpSolverSolutionCallback], Any] | None
+    ):
         super().__init__()
         self.ctx = ctx
         self.on_solution = on_solution

@@ -49,8 +49,13 @@ def run_pulp(
     if backend == "highs":
         solver = pulp.HiGHS(msg=ctx.verbose, timeLimit=limit, random_seed=ctx.seed)
     elif backend == "cbc":
-        solver = pulp.PULP_CBC_CMD(msg=ctx.verbose, timeLimit=limit, threads=ctx.workers,
-                                   warmStart=warm_start, options=[f"randomSeed {ctx.seed + 1}"])
+        solver = pulp.PULP_CBC_CMD(
+            msg=ctx.verbose,
+            timeLimit=limit,
+            threads=ctx.workers,
+            warmStart=warm_start,
+            options=[f"randomSeed {ctx.seed + 1}"],
+        )
     else:
         raise InvalidParameterError(f"unknown MIP backend {backend!r}")
     if backend == "highs" and warm_start:
