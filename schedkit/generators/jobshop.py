@@ -1,0 +1,158 @@
+"""Random job-shop instances with Taillard's generator (Taillard 1993, EJOR 64:278-285).
+
+Taillard draws every number from a Lehmer ("minimal standard") linear congruential generator
+``x <- 16807 x mod (2^31 - 1)``, computed with Schrage's decomposition (b = 127773,
+c = 2836) so that it never overflows 32 bits, and maps it onto ``low..high`` as
+``low + floor(x / (2^31 - 1) * (high - low + 1))``.
+
+For an ``n x m`` job shop the durations are drawn first, job by job and operation by
+operation, from the *time seed*; then each job's machine order starts as ``1..m`` and, for
+``j = 1..m``, position ``j`` is swapped with position ``unif(j, m)`` drawn from the
+*machine seed* (one stream for all jobs). The published instances ta01-ta80 are this
+procedure with the seed pairs in :data:`TAILLARD_SEEDS`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from schedkit.errors import InvalidParameterError
+from schedkit.problems.jobshop import JobShop
+
+_A, _B, _C, _M = 16807, 127773, 2836, 2**31 - 1
+
+#: Taillard's job-shop seeds, in the order of his paper: (jobs, machines, time seed, machine seed).
+TAILLARD_SEEDS: dict[str, tuple[int, int, int, int]] = {}
+
+_GROUPS: list[tuple[int, int, list[tuple[int, int]]]] = [
+    (15, 15, [(840612802, 398197754), (1314640371, 386720536), (1227221349, 316176388),
+              (342269428, 1806358582), (1603221416, 1501949241), (1357584978, 1734077082),
+              (44531661, 1374316395), (302545136, 2092186050), (1153780144, 1393392374),
+              (73896786, 1544979948)]),
+    (20, 15, [(533484900, 317419073), (1894307698, 1474268163), (874340513, 509669280),
+              (1124986343, 1209573668), (1463788335, 529048107), (1056908795, 25321885),
+              (195672285, 1717580117), (961965583, 1353003786), (1610169733, 1734469503),
+              (532794656, 998486810)]),
+    (20, 20, [(1035939303, 773961798), (5997802, 1872541150), (1357503601, 722225039),
+              (806159563, 1166962073), (1902815253, 1879990068), (1503184031, 1850351876),
+              (1032645967, 99711329), (229894219, 1158117804), (823349822, 108033225),
+              (1297900341, 489486403)]),
+    (30, 15, [(98640593, 1981283465), (1839268120, 248890888), (573875290, 2081512253),
+              (1670898570, 788294565), (1118914567, 1074349202), (178750207, 294279708),
+              (1549372605, 596993084), (798174738, 151685779), (553410952, 1329272528),
+              (1661531649, 1173386294)]),
+    (30, 20, [(1841414609, 1357882888), (2116959593, 1546338557), (796392706, 1230864158),
+              (532496463, 254174057), (2020525633, 978943053), (524444252, 185526083),
+              (1569394691, 487269855), (1460267840, 1631446539), (198324822, 1937476577),
+              (38071822, 1541985579)]),
+    (50, 15, [(17271, 718939), (660481279, 449650254), (352229765, 949737911),
+              (1197518780, 166840558), (1376020303, 483922052), (2106639239, 955932362),
+              (1765352082, 1209982549), (1105092880, 1349003108), (907248070, 919544535),
+              (2011630757, 1845447001)]),
+    (50, 20, [(8493988, 2738939), (1991925010, 709517751), (342093237, 786960785),
+              (1634043183, 973178279), (341706507, 286513148), (320167954, 1411193018),
+              (1089696753, 298068750), (433032965, 1589656152), (615974477, 331205412),
+              (236150141, 592292984)]),
+    (100, 20, [(302034063, 1203569070), (1437643198, 1692025209), (1792475497, 1039908559),
+               (1647273132, 1012841433), (696480901, 1689682358), (1785569423, 1092647459),
+               (117806902, 739059626), (1639154709, 1319962509), (2007423389, 749368241),
+               (682761130, 262763021)]),
+]  # fmt: skip
+for _g, (_n, _m, _pairs) in enumerate(_GROUPS):
+    for _i, (_ts, _ms) in enumerate(_pairs):
+        TAILLARD_SEEDS[f"ta{10 * _g + _i + 1:02d}"] = (_n, _m, _ts, _ms)
+
+
+class TaillardStream:
+    """Taillard's random stream: ``unif(low, high)`` advances the seed and maps it to an int."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def unif(self, low: int, high: int) -> int:
+        """Next integer, uniform in ``low..high`` (Taillard's ``unif``)."""
+        k = self.seed // _B
+        s = _A * (self.seed % _B) - k * _C
+        if s < 0:
+            s += _M
+        self.seed = s
+        return low + int(s / _M * (high - low + 1))
+
+
+def _check_int(name: str, value: object, lo: int, hi: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InvalidParameterError(f"{name} must be an integer, got {value!r}")
+    v = int(value)
+    if v < lo or (hi is not None and v > hi):
+        rng = f">= {lo}" if hi is None else f"in {lo}..{hi}"
+        raise InvalidParameterError(f"{name} must be {rng}, got {v}")
+    return v
+
+
+def generate(
+    n: int = 15,
+    m: int = 15,
+    seed: int = 1,
+    machine_seed: int | None = None,
+    low: int = 1,
+    high: int = 99,
+    taillard: str | None = None,
+    name: str | None = None,
+) -> JobShop:
+    """A job shop drawn with Taillard's generator.
+
+    Parameters
+    ----------
+    n, m
+        Jobs and machines (every job visits every machine once).
+    seed
+        Time seed, ``1 .. 2^31 - 2``.
+    machine_seed
+        Machine seed; ``seed + 1`` (wrapped into range) when omitted.
+    low, high
+        Duration range, inclusive (Taillard: 1..99).
+    taillard
+        ``"ta01" .. "ta80"``: Taillard's published instance (overrides n, m and the seeds).
+    name
+        Instance name; by default ``taNN`` or ``tai_<n>x<m>_<seed>_<machine_seed>``.
+    """
+    if taillard is not None:
+        key = str(taillard).strip().lower()
+        if key.startswith("ta") and key[2:].isdigit():
+            key = f"ta{int(key[2:]):02d}"
+        if key not in TAILLARD_SEEDS:
+            raise InvalidParameterError(f"taillard must be one of ta01..ta80, got {taillard!r}")
+        n, m, seed, machine_seed = TAILLARD_SEEDS[key]
+        name = name or key
+    n = _check_int("n (jobs)", n, 1)
+    m = _check_int("m (machines)", m, 1)
+    seed = _check_int("seed", seed, 1, _M - 1)
+    if machine_seed is None:
+        machine_seed = seed % (_M - 1) + 1
+    machine_seed = _check_int("machine_seed", machine_seed, 1, _M - 1)
+    low = _check_int("low", low, 0)
+    high = _check_int("high", high, 0)
+    if low > high:
+        raise InvalidParameterError(f"low must be <= high, got low={low} high={high}")
+    if n * m > 10_000_000:
+        raise InvalidParameterError(f"n * m = {n * m} operations is too large (at most 10,000,000)")
+
+    times = TaillardStream(seed)
+    durations = [[times.unif(low, high) for _ in range(m)] for _ in range(n)]
+    stream = TaillardStream(machine_seed)
+    machines = []
+    for _ in range(n):
+        order = list(range(m))
+        for j in range(m):
+            k = stream.unif(j, m - 1)
+            order[j], order[k] = order[k], order[j]
+        machines.append(order)
+    label = name or f"tai_{n}x{m}_{seed}_{machine_seed}"
+    problem = JobShop(
+        np.array(machines, dtype=np.int64).ravel(),
+        np.array(durations, dtype=np.int64).ravel(),
+        np.arange(n + 1, dtype=np.int64) * m,
+        m,
+        label,
+    )
+    return problem
