@@ -33,3 +33,9 @@ def instances_dir() -> Path:
     if not INSTANCES.exists():
         pytest.skip("shared instances not available")
     return INSTANCES
+
+
+@pytest.fixture
+def demo() -> Path:
+    """The bundled job-shop example."""
+    return ROOT / "instances" / "jssp_demo_8x5.txt"

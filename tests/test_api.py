@@ -1,0 +1,110 @@
+"""The common interface: solve's checks, solution files, format detection, CLI verbs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import schedkit as sk
+from schedkit import registry
+from schedkit.cli import main
+from schedkit.problems.jobshop import JobShop, JobShopSolution
+from schedkit.result import Result, Status
+
+TOY = JobShop.from_jobs([[(0, 3), (1, 2)], [(1, 4), (0, 1)]], name="toy")
+
+
+def test_solve_validates_parameters() -> None:
+    for kwargs in ({"time_limit": -1}, {"time_limit": float("nan")}, {"workers": 0}, {"seed": -1}, {"time_limit": "5"}):
+        with pytest.raises(sk.InvalidParameterError):
+            sk.solve(TOY, "cpsat", **kwargs)
+    with pytest.raises(sk.UnknownMethodError, match="unknown method 'nope'"):
+        sk.solve(TOY, "nope")
+    with pytest.raises(sk.InvalidParameterError, match="no option 'bogus'"):
+        sk.solve(TOY, "cpsat", bogus=1)
+
+
+def test_solve_rechecks_and_reports_bugs() -> None:
+    def broken(problem: JobShop, ctx: object) -> Result:
+        return Result(Status.FEASIBLE, None, None, JobShopSolution.from_starts(problem, np.zeros(4, dtype=int)))
+
+    def lying(problem: JobShop, ctx: object) -> Result:
+        sol = JobShopSolution.from_starts(problem, [0, 4, 0, 4])
+        return Result(Status.FEASIBLE, None, 99, sol)
+
+    registry.register_method("jssp", "test:broken", broken, "test only", family="rule")  # type: ignore[arg-type]
+    registry.register_method("jssp", "test:lying", lying, "test only", family="rule")  # type: ignore[arg-type]
+    try:
+        with pytest.raises(sk.SolverBugError, match="infeasible"):
+            sk.solve(TOY, "test:broken")
+        with pytest.raises(sk.SolverBugError, match="lower bound 99"):
+            sk.solve(TOY, "test:lying")
+    finally:
+        del registry.kind_info("jssp").methods["test:broken"]
+        del registry.kind_info("jssp").methods["test:lying"]
+
+
+def test_cpsat_result_fields(demo: Path) -> None:
+    p = sk.read(demo)
+    r = sk.solve(p, "cpsat", time_limit=20, workers=2, seed=0)
+    assert r.status is Status.OPTIMAL and r.objective == r.lower_bound
+    assert r.method == "cpsat" and r.problem_kind == "jssp" and r.runtime > 0
+    assert sk.check(p, r) == [] and r.gap == 0
+    # time limit 0 still returns a result object, never an exception
+    r0 = sk.solve(p, "cpsat", time_limit=0, workers=1)
+    assert r0.status in (Status.UNKNOWN, Status.FEASIBLE, Status.OPTIMAL)
+
+
+def test_solution_file_round_trip_and_mismatch(tmp_path: Path, demo: Path) -> None:
+    p = sk.read(demo)
+    r = sk.solve(p, "cpsat", time_limit=20, workers=2)
+    path = tmp_path / "sol.json"
+    sk.save_solution(p, r, path)
+    sol, stated = sk.load_solution(p, path)
+    assert stated == r.objective and sk.check(p, sol, stated) == []
+    assert np.array_equal(sol.starts(p), r.solution.starts(p))
+    data = json.loads(path.read_text())
+    data["objective"] = r.objective - 1
+    path.write_text(json.dumps(data))
+    sol, stated = sk.load_solution(p, path)
+    assert any("objective mismatch" in v for v in sk.check(p, sol, stated))
+    path.write_text("{not json")
+    with pytest.raises(sk.SolutionFormatError, match="not a JSON"):
+        sk.load_solution(p, path)
+
+
+def test_format_detection(tmp_path: Path) -> None:
+    plain = tmp_path / "a.txt"
+    sk.write(TOY, plain)
+    taillard = tmp_path / "b.txt"
+    sk.write(TOY, taillard, format="taillard")
+    assert "Times" in taillard.read_text()
+    assert sk.read(plain) == TOY and sk.read(taillard) == TOY
+    assert sk.read(taillard, format="taillard") == TOY
+    with pytest.raises(sk.ParseError):
+        sk.read(plain, format="taillard")
+
+
+def test_cli_solve_check_info(tmp_path: Path, demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sol, chart = tmp_path / "s.json", tmp_path / "g.png"
+    assert main(["solve", str(demo), "-t", "20", "-w", "2", "--out", str(sol), "--gantt", str(chart)]) == 0
+    out = capsys.readouterr().out
+    assert "status OPTIMAL" in out and "makespan" in out and "lower bound" in out and "time" in out
+    assert chart.stat().st_size > 1000
+    assert main(["check", str(demo), str(sol)]) == 0
+    assert "feasible: makespan" in capsys.readouterr().out
+    data = json.loads(sol.read_text())
+    ops = data["solution"]["operations"]
+    ops[1]["start"] = ops[0]["start"]  # break precedence / duration consistency
+    ops.pop()  # and lose an operation
+    sol.write_text(json.dumps(data))
+    assert main(["check", str(demo), str(sol)]) == 1
+    out = capsys.readouterr().out
+    assert "infeasible" in out and "missing" in out
+    assert main(["info", str(demo)]) == 0
+    assert "trivial lower bound" in capsys.readouterr().out
+    assert main(["methods", "jssp"]) == 0 and "cpsat" in capsys.readouterr().out
+    assert main(["formats"]) == 0 and "taillard" in capsys.readouterr().out

@@ -1,0 +1,94 @@
+"""Bad input never gives a traceback: one line naming file/line/value, exit status 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from schedkit.cli import main
+
+BAD_JSSP = {
+    "truncated_job_line": ("2 2\n0 3 1\n", "bad.txt:2"),
+    "missing_job_line": ("2 2\n0 3 1 2\n", "bad.txt:3"),
+    "header_not_numbers": ("x y\n", "bad.txt:1"),
+    "non_integer_duration": ("2 2\n0 3 1 2.5\n1 4 0 1\n", "bad.txt:2"),
+    "negative_duration": ("2 2\n0 3 1 -2\n1 4 0 1\n", "bad.txt:2"),
+    "machine_out_of_range": ("2 2\n0 3 1 2\n1 4 7 1\n", "bad.txt:3"),
+    "machine_twice": ("2 2\n0 3 0 2\n1 4 0 1\n", "bad.txt:2"),
+    "trailing_data": ("2 2\n0 3 1 2\n1 4 0 1\n5 5\n", "bad.txt:4"),
+    "huge_number": ("2 2\n0 3 1 99999999999999999\n1 4 0 1\n", "bad.txt:2"),
+    "taillard_short_machines": ("2 2\nTimes\n3 2\n4 1\nMachines\n1 2\n", "bad.txt"),
+}
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("case", sorted(BAD_JSSP))
+def test_bad_jssp_file(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text, where = BAD_JSSP[case]
+    path = tmp_path / "bad.txt"
+    path.write_text(text)
+    code, out, err = run_cli(["solve", str(path), "-t", "5"], capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("schedkit: error: ")
+    assert where in lines[0]
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"", "empty file"), (b"  \n\n", "empty file"), (b"\x00\x01\x02binary", "binary"), (b"2 2\n\xff\xfe\n", "UTF-8")],
+)
+def test_unreadable_files(content: bytes, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "f.txt"
+    path.write_bytes(content)
+    code, _, err = run_cli(["info", str(path)], capsys)
+    assert code == 2 and message in err and str(path) in err
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["solve", str(tmp_path / "nope.txt")], capsys)
+    assert code == 2 and "no such file" in err
+
+
+def test_unknown_method(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["solve", str(demo), "--method", "magic"], capsys)
+    assert code == 2 and "unknown method 'magic'" in err and "cpsat" in err
+
+
+@pytest.mark.parametrize("flag, value", [("--time-limit", "-1"), ("--workers", "0"), ("--seed", "-3"), ("--time-limit", "abc")])
+def test_bad_limits(demo: Path, flag: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["solve", str(demo), flag, value])
+    assert exc.value.code == 2
+    assert value in capsys.readouterr().err
+
+
+def test_unknown_format_and_option(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["info", str(demo), "--format", "nope"], capsys)
+    assert code == 2 and "unknown format 'nope'" in err
+    code, _, err = run_cli(["info", str(demo), "--mnl", "5"], capsys)
+    assert code == 2 and "'mnl'" in err
+    code, _, err = run_cli(["solve", str(demo), "--option", "bogus=1"], capsys)
+    assert code == 2 and "bogus" in err
+
+
+def test_console_script_exit_status(tmp_path: Path) -> None:
+    """The installed entry point behaves the same in a real process."""
+    path = tmp_path / "bad.txt"
+    path.write_text("2 2\n0 3 1\n")
+    cp = subprocess.run(
+        [sys.executable, "-c", "from schedkit.cli import entry; entry()", "solve", str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert cp.returncode == 2
+    assert "Traceback" not in cp.stdout + cp.stderr
+    assert f"{path}:2" in cp.stderr
