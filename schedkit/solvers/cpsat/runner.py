@@ -73,6 +73,7 @@ def run_cpsat(
     p.num_workers = ctx.workers
     p.random_seed = ctx.seed
     p.log_search_progress = ctx.verbose
+    p.catch_sigint_signal = False  # signals are ours: ctx.stop ends the search
     for key, value in parameters.items():
         setattr(p, key, value)
     callback = _Callback(ctx, on_solution)
