@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import pulp
@@ -60,7 +61,7 @@ def run_pulp(
         raise InvalidParameterError(f"unknown MIP backend {backend!r}")
     if backend == "highs" and warm_start:
         solver = _HighsWarm(msg=ctx.verbose, timeLimit=limit, random_seed=ctx.seed)
-    prob.solve(solver)
+    _solve_interruptibly(prob, solver, ctx, backend)
     has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     objective = pulp.value(prob.objective) if has_solution else None
     if prob.status == pulp.LpStatusInfeasible:
@@ -81,6 +82,31 @@ def run_pulp(
     if has_solution:
         return MipOutcome(Status.OPTIMAL if optimal else Status.FEASIBLE, True, objective, bound)
     return MipOutcome(Status.UNKNOWN, False, None, bound)
+
+
+def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext, backend: str) -> None:
+    """Run the solve in a thread; when ``ctx.stop`` is set, cancel HiGHS (keeps its incumbent)."""
+    box: dict[str, BaseException] = {}
+
+    def target() -> None:
+        try:
+            prob.solve(solver)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="mip", daemon=True)
+    thread.start()
+    cancelled = False
+    while thread.is_alive():
+        thread.join(0.05)
+        if ctx.stop.is_set() and not cancelled and backend == "highs":
+            model = getattr(prob, "solverModel", None)
+            if model is not None:
+                model.HandleUserInterrupt = True
+                model.cancelSolve()
+                cancelled = True
+    if "error" in box:
+        raise box["error"]
 
 
 def _hit_gap(prob: pulp.LpProblem) -> bool:
