@@ -44,3 +44,39 @@ register_method(
     family="cp",
     exact=True,
 )
+
+_RULES = {
+    "spt": "shortest processing time",
+    "lpt": "longest processing time",
+    "mwkr": "most work remaining",
+    "lwkr": "least work remaining",
+    "mopnr": "most operations remaining",
+    "fifo": "first in, first out",
+    "random": "random choice, seeded by --seed",
+}
+for _rule, _what in _RULES.items():
+    register_method(
+        KIND,
+        f"rule:{_rule}",
+        "schedkit.heuristics.jobshop_rules:solve",
+        f"dispatching rule: {_what}, non-delay scheme (the better one on Taillard)",
+        family="rule",
+    )
+    for _scheme, _label in (("active", "active (Giffler-Thompson)"), ("nondelay", "non-delay")):
+        register_method(
+            KIND,
+            f"rule:{_rule}/{_scheme}",
+            "schedkit.heuristics.jobshop_rules:solve",
+            f"dispatching rule: {_what}, {_label} schedule generation",
+            family="rule",
+        )
+
+for _name, _backend in (("mip", "HiGHS"), ("mip-cbc", "CBC")):
+    register_method(
+        KIND,
+        _name,
+        "schedkit.solvers.mip.jobshop:solve",
+        f"disjunctive MIP (big-M per machine pair) on {_backend} via PuLP; proves optimality, accepts a hint",
+        family="mip",
+        exact=True,
+    )
