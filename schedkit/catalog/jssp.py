@@ -11,9 +11,10 @@ register_kind(
     default_format="jssp",
     generator="schedkit.generators.jobshop:generate",
     generator_help=(
-        "n, m: jobs and machines; seed: Taillard time seed (machine seed = seed + 1 unless "
-        "machine_seed is given); low, high: duration range (default 1..99); "
-        "taillard: 'ta01'..'ta80' reproduces Taillard's instance with his published seeds"
+        "n, m: jobs and machines (default 15 15); seed: Taillard time seed, 1..2^31-2 (default 1; "
+        "machine seed = seed + 1 unless machine_seed is given); low, high: duration range "
+        "(default 1..99); taillard: 'ta01'..'ta80' reproduces Taillard's instance with his "
+        "published seeds; name: instance name"
     ),
 )
 
