@@ -1,0 +1,90 @@
+"""RCPSP: formats, methods (CP-SAT, time-indexed MIP, schedule-generation schemes), generator."""
+
+from schedkit.registry import register_format, register_kind, register_method
+
+KIND = "rcpsp"
+
+register_kind(
+    KIND,
+    "resource-constrained project scheduling (minimise makespan)",
+    default_method="cpsat",
+    default_format="psplib-sm",
+    generator="schedkit.generators.rcpsp:generate",
+    generator_help=(
+        "n: non-dummy activities (default 30); resources (default 4); nc: network complexity, "
+        "arcs per activity (default 1.5); rf: resource factor, share of resources an activity uses "
+        "(default 0.5); rs: resource strength in [0, 1] (default 0.5); dmax: longest duration "
+        "(default 10); rmax: largest demand (default 10); seed (default 0)"
+    ),
+)
+
+register_format(
+    "psplib-sm",
+    KIND,
+    reader="schedkit.formats.psplib:read_sm",
+    writer="schedkit.formats.psplib:write_sm",
+    sniffer="schedkit.formats.psplib:sniff_sm",
+    extensions=(".sm",),
+    summary="PSPLIB single-mode .sm (dummy source and sink kept as activities 1 and n)",
+)
+register_format(
+    "patterson",
+    KIND,
+    reader="schedkit.formats.psplib:read_rcp",
+    writer="schedkit.formats.psplib:write_rcp",
+    sniffer="schedkit.formats.psplib:sniff_rcp",
+    extensions=(".rcp",),
+    summary="Patterson .rcp: 'n K', capacities, per activity 'duration demands #succ successors'",
+)
+
+register_method(
+    KIND,
+    "cpsat",
+    "schedkit.solvers.cpsat.rcpsp:solve",
+    "CP-SAT intervals + cumulative, horizon and hint from SGS+FBI, energy/critical-path bounds",
+    family="cp",
+    exact=True,
+    options={"cliques": "no-overlap on greedy cliques of pairwise-disjunctive activities (default true)"},
+)
+_MIP_OPTIONS = {"precedence": "'disaggregated' (default, stronger LP) or 'aggregated' (fewer rows)"}
+register_method(
+    KIND,
+    "mip",
+    "schedkit.solvers.mip.rcpsp:solve",
+    "time-indexed MIP (start binaries over a heuristic horizon), HiGHS; for j30-size instances",
+    family="mip",
+    exact=True,
+    options=_MIP_OPTIONS,
+)
+register_method(
+    KIND,
+    "mip-cbc",
+    "schedkit.solvers.mip.rcpsp:solve",
+    "time-indexed MIP as 'mip', solved with CBC",
+    family="mip",
+    exact=True,
+    options=_MIP_OPTIONS,
+)
+
+_RULES = {
+    "lft": "latest finish time",
+    "lst": "latest start time",
+    "mts": "most total successors",
+    "grpw": "greatest rank positional weight",
+    "mslk": "minimum slack",
+    "random": "random priorities (seeded)",
+}
+for _rule, _text in _RULES.items():
+    for _scheme in ("serial", "parallel"):
+        for _fbi in (False, True):
+            _name = (
+                f"rule:{_rule}" + ("/parallel" if _scheme == "parallel" else "") + ("+fbi" if _fbi else "")
+            )
+            _extra = ", forward-backward improvement" if _fbi else ""
+            register_method(
+                KIND,
+                _name,
+                "schedkit.heuristics.rcpsp_sgs:solve",
+                f"{_scheme} SGS, {_text}{_extra}",
+                family="rule",
+            )

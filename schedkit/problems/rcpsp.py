@@ -1,0 +1,393 @@
+"""Resource-constrained project scheduling (RCPSP): minimise the makespan.
+
+Activities ``0 .. n-1`` have integer durations, finish-to-start successors and constant
+demands on ``K`` renewable resources of fixed capacity. In every message activities are
+numbered from 1, as in PSPLIB files.
+
+PSPLIB's dummy source (job 1) and dummy sink (job n) are kept as ordinary activities of
+duration 0 and demand 0: activity ``j`` is PSPLIB job ``j + 1``, so files round-trip
+unchanged and a solution lists one start time per PSPLIB job. Nothing in the problem
+requires a unique source or sink, though (Patterson files and generated instances may
+have several).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from schedkit.errors import InvalidProblemError, SolutionFormatError
+from schedkit.problems.base import GanttBar, Problem, Solution
+
+_MAX_REPORTED = 50  # violations listed per kind before summarising
+
+
+@dataclass(eq=False)
+class RcpspSolution(Solution):
+    """One start time per activity (activity order of the problem).
+
+    ``present`` marks which entries were given; a solution read from a file may lack some
+    (``null`` in JSON), which the checker reports as missing activities.
+    """
+
+    start: np.ndarray
+    present: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.start = np.asarray(self.start, dtype=np.int64)
+        if self.present is None:
+            self.present = np.ones(len(self.start), dtype=bool)
+        else:
+            self.present = np.asarray(self.present, dtype=bool)
+
+    def to_dict(self) -> dict[str, Any]:
+        assert self.present is not None
+        return {"start": [int(s) if p else None for s, p in zip(self.start, self.present, strict=True)]}
+
+
+@dataclass(eq=False)
+class Rcpsp(Problem):
+    """An RCPSP instance.
+
+    Parameters
+    ----------
+    duration
+        ``(n,)`` non-negative integer durations.
+    demand
+        ``(n, K)`` non-negative integer demands per renewable resource.
+    capacity
+        ``(K,)`` non-negative integer capacities.
+    succ_ptr, succ_idx
+        Successors in compressed form: those of activity ``j`` are
+        ``succ_idx[succ_ptr[j]:succ_ptr[j + 1]]`` (0-based).
+    """
+
+    kind: ClassVar[str] = "rcpsp"
+    title: ClassVar[str] = "RCPSP"
+    objective_name: ClassVar[str] = "makespan"
+    solution_type: ClassVar[type[Solution]] = RcpspSolution
+
+    duration: np.ndarray
+    demand: np.ndarray
+    capacity: np.ndarray
+    succ_ptr: np.ndarray
+    succ_idx: np.ndarray
+    name: str = "rcpsp"
+    edge_from: np.ndarray = field(init=False, repr=False)
+    edge_to: np.ndarray = field(init=False, repr=False)
+    pred_ptr: np.ndarray = field(init=False, repr=False)
+    pred_idx: np.ndarray = field(init=False, repr=False)
+    topo_order: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.duration = np.ascontiguousarray(self.duration, dtype=np.int64)
+        n = len(self.duration)
+        self.demand = np.ascontiguousarray(self.demand, dtype=np.int64).reshape(n, -1)
+        self.capacity = np.ascontiguousarray(self.capacity, dtype=np.int64).ravel()
+        self.succ_ptr = np.ascontiguousarray(self.succ_ptr, dtype=np.int64)
+        self.succ_idx = np.ascontiguousarray(self.succ_idx, dtype=np.int64)
+        k = len(self.capacity)
+        if self.demand.shape != (n, k):
+            raise InvalidProblemError(f"demand matrix is {self.demand.shape}, expected ({n}, {k})")
+        if (self.duration < 0).any():
+            j = int(np.flatnonzero(self.duration < 0)[0])
+            raise InvalidProblemError(f"activity {j + 1}: negative duration {self.duration[j]}")
+        if (self.demand < 0).any():
+            j, r = np.argwhere(self.demand < 0)[0]
+            raise InvalidProblemError(f"activity {j + 1}: negative demand {self.demand[j, r]} on R{r + 1}")
+        if (self.capacity < 0).any():
+            r = int(np.flatnonzero(self.capacity < 0)[0])
+            raise InvalidProblemError(f"resource R{r + 1}: negative capacity {self.capacity[r]}")
+        over = self.demand > self.capacity[None, :]
+        if over.any():
+            j, r = np.argwhere(over)[0]
+            raise InvalidProblemError(
+                f"activity {j + 1} demands {self.demand[j, r]} of R{r + 1}, capacity is {self.capacity[r]}"
+            )
+        if len(self.succ_ptr) != n + 1 or self.succ_ptr[0] != 0 or self.succ_ptr[-1] != len(self.succ_idx):
+            raise InvalidProblemError("successor pointers do not match the successor list")
+        if (np.diff(self.succ_ptr) < 0).any():
+            raise InvalidProblemError("successor pointers must be non-decreasing")
+        self.edge_from = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.succ_ptr))
+        self.edge_to = self.succ_idx
+        if len(self.edge_to) and (self.edge_to.min() < 0 or self.edge_to.max() >= n):
+            e = int(np.flatnonzero((self.edge_to < 0) | (self.edge_to >= n))[0])
+            raise InvalidProblemError(
+                f"activity {self.edge_from[e] + 1}: successor {self.edge_to[e] + 1} does not exist"
+            )
+        cycle = find_cycle(n, self.succ_ptr, self.succ_idx)
+        if cycle is not None:
+            path = " -> ".join(str(j + 1) for j in [*cycle, cycle[0]])
+            raise InvalidProblemError(f"precedence cycle: {path}")
+        order = np.argsort(self.edge_to, kind="stable")
+        self.pred_idx = self.edge_from[order]
+        self.pred_ptr = np.concatenate([[0], np.cumsum(np.bincount(self.edge_to, minlength=n))]).astype(
+            np.int64
+        )
+        self.topo_order = _topological_order(n, self.succ_ptr, self.succ_idx)
+        for a in (
+            self.duration,
+            self.demand,
+            self.capacity,
+            self.succ_ptr,
+            self.succ_idx,
+            self.edge_from,
+            self.pred_ptr,
+            self.pred_idx,
+            self.topo_order,
+        ):
+            a.setflags(write=False)
+
+    # construction ------------------------------------------------------------------------
+    @classmethod
+    def from_lists(
+        cls,
+        durations: Sequence[int],
+        demands: Sequence[Sequence[int]],
+        capacities: Sequence[int],
+        successors: Sequence[Sequence[int]],
+        name: str = "rcpsp",
+    ) -> Rcpsp:
+        """Build from Python lists; ``successors[j]`` holds 0-based activity indices."""
+        n = len(durations)
+        if len(successors) != n or len(demands) != n:
+            raise InvalidProblemError("durations, demands and successors differ in length")
+        ptr = np.concatenate([[0], np.cumsum([len(s) for s in successors])]).astype(np.int64)
+        idx = np.array([s for ss in successors for s in ss], dtype=np.int64)
+        dem = np.array(demands, dtype=np.int64).reshape(n, len(capacities))
+        return cls(np.array(durations), dem, np.array(capacities), ptr, idx, name)
+
+    # sizes and structure -------------------------------------------------------------------
+    @property
+    def num_activities(self) -> int:
+        return len(self.duration)
+
+    @property
+    def num_resources(self) -> int:
+        return len(self.capacity)
+
+    def successors(self, j: int) -> np.ndarray:
+        return self.succ_idx[self.succ_ptr[j] : self.succ_ptr[j + 1]]
+
+    def predecessors(self, j: int) -> np.ndarray:
+        return self.pred_idx[self.pred_ptr[j] : self.pred_ptr[j + 1]]
+
+    def successor_lists(self) -> list[list[int]]:
+        return [[int(s) for s in self.successors(j)] for j in range(self.num_activities)]
+
+    def earliest_starts(self) -> np.ndarray:
+        """Earliest start per activity ignoring resources (forward CPM pass)."""
+        es = np.zeros(self.num_activities, dtype=np.int64)
+        for j in self.topo_order:
+            fin = es[j] + self.duration[j]
+            succ = self.successors(j)
+            if len(succ):
+                es[succ] = np.maximum(es[succ], fin)
+        return es
+
+    def tails(self) -> np.ndarray:
+        """Longest path from each activity's start to the project end (its duration included)."""
+        q = self.duration.copy()
+        for j in self.topo_order[::-1]:
+            succ = self.successors(j)
+            if len(succ):
+                q[j] = self.duration[j] + q[succ].max()
+        return q
+
+    def critical_path_length(self) -> int:
+        """Length of the longest duration-weighted path (the critical-path bound)."""
+        if self.num_activities == 0:
+            return 0
+        return int((self.earliest_starts() + self.duration).max())
+
+    def energy_bound(self) -> int:
+        """max over resources of ceil(sum of duration x demand / capacity)."""
+        work = (self.duration[:, None] * self.demand).sum(axis=0)
+        best = 0
+        for r in range(self.num_resources):
+            if work[r] > 0:
+                best = max(best, -(-int(work[r]) // int(self.capacity[r])))
+        return best
+
+    def __eq__(self, other: object) -> bool:
+        """Same data (the name is not compared; successor order within an activity neither)."""
+        if not isinstance(other, Rcpsp):
+            return NotImplemented
+        if self.num_activities != other.num_activities or not np.array_equal(self.capacity, other.capacity):
+            return False
+        same_edges = sorted(zip(self.edge_from.tolist(), self.edge_to.tolist(), strict=True)) == sorted(
+            zip(other.edge_from.tolist(), other.edge_to.tolist(), strict=True)
+        )
+        return (
+            same_edges
+            and np.array_equal(self.duration, other.duration)
+            and np.array_equal(self.demand, other.demand)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # Problem contract ------------------------------------------------------------------------
+    def lower_bound(self) -> int:
+        """The critical-path length."""
+        return self.critical_path_length()
+
+    def summary(self) -> dict[str, Any]:
+        n = self.num_activities
+        dummies = int(((self.duration == 0) & (self.demand.sum(axis=1) == 0)).sum())
+        return {
+            "problem": "resource-constrained project scheduling (RCPSP), minimise makespan",
+            "activities": n,
+            "resources": self.num_resources,
+            "precedences": len(self.edge_to),
+            "dummy activities": dummies,
+            "capacities": " ".join(str(int(c)) for c in self.capacity),
+            "total duration": int(self.duration.sum()),
+            "critical-path bound": self.critical_path_length(),
+            "energy bound": self.energy_bound(),
+            "trivial lower bound": self.lower_bound(),
+        }
+
+    def objective(self, solution: RcpspSolution) -> int:
+        if len(solution.start) == 0:
+            return 0
+        return int((solution.start + self.duration[: len(solution.start)]).max())
+
+    def violations(self, solution: RcpspSolution) -> list[str]:
+        """Missing or extra start times, negative starts, precedences, and resource overloads
+        at every time (event sweep over the starts and ends); every one listed (after 50 of a
+        kind, a count)."""
+        out: list[str] = []
+        n = self.num_activities
+        start = np.asarray(solution.start, dtype=np.int64)
+        present = (
+            np.ones(len(start), dtype=bool)
+            if solution.present is None
+            else np.asarray(solution.present, dtype=bool)
+        )
+        if len(present) != len(start):
+            return ["solution arrays differ in length"]
+        if len(start) > n:
+            out.append(f"solution has {len(start)} start times, the instance {n} activities")
+            start, present = start[:n], present[:n]
+        if len(start) < n:
+            present = np.concatenate([present, np.zeros(n - len(start), dtype=bool)])
+            start = np.concatenate([start, np.zeros(n - len(start), dtype=np.int64)])
+        _report(out, np.flatnonzero(~present), lambda j: f"activity {j + 1} missing")
+        _report(
+            out, np.flatnonzero(present & (start < 0)), lambda j: f"activity {j + 1} starts at {start[j]} < 0"
+        )
+        end = start + self.duration
+        a, b = self.edge_from, self.edge_to
+        bad = np.flatnonzero(present[a] & present[b] & (start[b] < end[a]))
+        _report(
+            out,
+            bad,
+            lambda e: (
+                f"precedence: activity {b[e] + 1} starts at {start[b[e]]} before "
+                f"activity {a[e] + 1} ends at {end[a[e]]}"
+            ),
+        )
+        act = np.flatnonzero(present & (self.duration > 0))
+        if len(act) and self.num_resources:
+            times = np.concatenate([start[act], end[act]])
+            delta = np.concatenate([self.demand[act], -self.demand[act]])
+            order = np.argsort(times, kind="stable")
+            times = times[order]
+            usage = np.cumsum(delta[order], axis=0)
+            # the usage on [t, next t) is the running sum after the last event at time t
+            last = np.flatnonzero(np.append(times[1:] != times[:-1], True))
+            t_at, u_at = times[last], usage[last]
+            for r in range(self.num_resources):
+                over = np.flatnonzero(u_at[:, r] > self.capacity[r])
+                _report(
+                    out,
+                    over,
+                    lambda i, r=r: (
+                        f"resource R{r + 1} overloaded at time {t_at[i]}: "
+                        f"usage {u_at[i, r]} > capacity {self.capacity[r]}"
+                    ),
+                )
+        return out
+
+    def solution_from_dict(self, data: dict[str, Any]) -> RcpspSolution:
+        starts = data.get("start") if isinstance(data, dict) else None
+        if not isinstance(starts, list):
+            raise SolutionFormatError("solution needs a 'start' list (one start time per activity)")
+        vals: list[int] = []
+        present: list[bool] = []
+        for j, v in enumerate(starts):
+            if v is None:
+                vals.append(0)
+                present.append(False)
+            elif isinstance(v, bool) or not isinstance(v, int):
+                raise SolutionFormatError(f"start of activity {j + 1} must be an integer or null, got {v!r}")
+            else:
+                vals.append(v)
+                present.append(True)
+        return RcpspSolution(np.array(vals, dtype=np.int64), np.array(present, dtype=bool))
+
+    def gantt(self, solution: RcpspSolution) -> list[GanttBar]:
+        """One row per activity of positive duration, coloured by its most-used resource."""
+        bars = []
+        rel = self.demand / np.maximum(self.capacity, 1)[None, :]
+        for j in range(min(len(solution.start), self.num_activities)):
+            d = int(self.duration[j])
+            if d == 0 or (solution.present is not None and not solution.present[j]):
+                continue
+            s = int(solution.start[j])
+            group = f"R{int(np.argmax(rel[j])) + 1}" if self.num_resources and rel[j].max() > 0 else "none"
+            bars.append(GanttBar(f"A{j + 1}", s, s + d, group, str(j + 1)))
+        return bars
+
+
+def find_cycle(n: int, succ_ptr: np.ndarray, succ_idx: np.ndarray) -> list[int] | None:
+    """Activities of one precedence cycle in order (0-based), or None if the graph is acyclic."""
+    colour = np.zeros(n, dtype=np.int8)  # 0 new, 1 on stack, 2 done
+    parent = np.full(n, -1, dtype=np.int64)
+    for root in range(n):
+        if colour[root]:
+            continue
+        stack = [(root, int(succ_ptr[root]))]
+        colour[root] = 1
+        while stack:
+            v, pos = stack[-1]
+            if pos < succ_ptr[v + 1]:
+                stack[-1] = (v, pos + 1)
+                w = int(succ_idx[pos])
+                if colour[w] == 0:
+                    colour[w] = 1
+                    parent[w] = v
+                    stack.append((w, int(succ_ptr[w])))
+                elif colour[w] == 1:
+                    cycle = [v]
+                    while cycle[-1] != w:
+                        cycle.append(int(parent[cycle[-1]]))
+                    return cycle[::-1]
+            else:
+                colour[v] = 2
+                stack.pop()
+    return None
+
+
+def _topological_order(n: int, succ_ptr: np.ndarray, succ_idx: np.ndarray) -> np.ndarray:
+    indeg = np.bincount(succ_idx, minlength=n)
+    ready = list(np.flatnonzero(indeg == 0)[::-1])
+    order = []
+    while ready:
+        v = int(ready.pop())
+        order.append(v)
+        for w in succ_idx[succ_ptr[v] : succ_ptr[v + 1]]:
+            indeg[w] -= 1
+            if indeg[w] == 0:
+                ready.append(int(w))
+    return np.array(order, dtype=np.int64)
+
+
+def _report(out: list[str], items: np.ndarray, message: Any) -> None:
+    for i in items[:_MAX_REPORTED]:
+        out.append(message(int(i)))
+    if len(items) > _MAX_REPORTED:
+        out.append(f"... and {len(items) - _MAX_REPORTED} more of the same kind")
