@@ -1,0 +1,428 @@
+"""Flexible job-shop scheduling (FJSP): each operation runs on one of several eligible machines.
+
+Operations are stored flat as in :mod:`schedkit.problems.jobshop`: operation ``o`` belongs
+to job ``job_of[o]`` and is the ``rank[o]``-th of its job; the operations of job ``j`` are
+``job_start[j] .. job_start[j+1]-1`` in technological order. The alternatives (eligible
+machines) of operation ``o`` are ``alt_start[o] .. alt_start[o+1]-1`` in the arrays
+``alt_machine`` / ``alt_duration``. Machines are numbered from 0 inside schedkit (the
+``.fjs`` files number them from 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from schedkit.errors import InvalidProblemError, SolutionFormatError
+from schedkit.problems.base import GanttBar, Problem, Solution
+
+if TYPE_CHECKING:
+    from schedkit.problems.jobshop import JobShop
+
+_MAX_REPORTED = 50  # violations listed per kind before summarising
+
+
+@dataclass(eq=False)
+class FlexibleSolution(Solution):
+    """Scheduled operations as parallel arrays, one entry per scheduled operation.
+
+    ``machine`` is the chosen machine. Solvers build it with :meth:`from_assignment`; a
+    solution read from a file may hold missing, unknown or repeated operations, which the
+    checker reports.
+    """
+
+    job: np.ndarray
+    op: np.ndarray
+    machine: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def from_assignment(
+        cls,
+        problem: FlexibleJobShop,
+        machine: Sequence[int] | np.ndarray,
+        start: Sequence[int] | np.ndarray,
+    ) -> FlexibleSolution:
+        """Solution from one machine and one start per operation (flat operation order).
+
+        The end is the start plus the operation's duration on that machine; a machine that
+        is not eligible raises ``ValueError`` (a solver bug, never user input).
+        """
+        mach = np.asarray(machine, dtype=np.int64)
+        s = np.asarray(start, dtype=np.int64)
+        dur = problem.durations_of(mach)
+        if (dur < 0).any():
+            o = int(np.flatnonzero(dur < 0)[0])
+            raise ValueError(f"operation {o}: machine {mach[o]} is not eligible")
+        return cls(problem.job_of.copy(), problem.rank.copy(), mach, s, s + dur)
+
+    def _per_operation(self, problem: FlexibleJobShop, values: np.ndarray) -> np.ndarray:
+        out = np.full(problem.num_operations, -1, dtype=np.int64)
+        job, op = np.asarray(self.job, dtype=np.int64), np.asarray(self.op, dtype=np.int64)
+        ok = (job >= 0) & (job < problem.num_jobs)
+        ok[ok] &= (op[ok] >= 0) & (op[ok] < np.diff(problem.job_start)[job[ok]])
+        out[problem.job_start[job[ok]] + op[ok]] = np.asarray(values, dtype=np.int64)[ok]
+        return out
+
+    def starts(self, problem: FlexibleJobShop) -> np.ndarray:
+        """Start time per flat operation of ``problem`` (-1 where missing)."""
+        return self._per_operation(problem, self.start)
+
+    def machines(self, problem: FlexibleJobShop) -> np.ndarray:
+        """Chosen machine per flat operation of ``problem`` (-1 where missing)."""
+        return self._per_operation(problem, self.machine)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "operations": [
+                {"job": int(j), "op": int(k), "machine": int(m), "start": int(s), "end": int(e)}
+                for j, k, m, s, e in zip(self.job, self.op, self.machine, self.start, self.end, strict=True)
+            ]
+        }
+
+
+@dataclass(eq=False)
+class FlexibleJobShop(Problem):
+    """A flexible job-shop instance; minimise the makespan."""
+
+    kind: ClassVar[str] = "fjsp"
+    title: ClassVar[str] = "flexible job-shop"
+    objective_name: ClassVar[str] = "makespan"
+    solution_type: ClassVar[type[Solution]] = FlexibleSolution
+
+    job_start: np.ndarray
+    alt_start: np.ndarray
+    alt_machine: np.ndarray
+    alt_duration: np.ndarray
+    num_machines: int
+    name: str = "fjsp"
+    job_of: np.ndarray = field(init=False, repr=False)
+    rank: np.ndarray = field(init=False, repr=False)
+    alt_op: np.ndarray = field(init=False, repr=False)
+    min_duration: np.ndarray = field(init=False, repr=False)
+    _keys: np.ndarray = field(init=False, repr=False)
+    _key_duration: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.job_start = np.ascontiguousarray(self.job_start, dtype=np.int64)
+        self.alt_start = np.ascontiguousarray(self.alt_start, dtype=np.int64)
+        self.alt_machine = np.ascontiguousarray(self.alt_machine, dtype=np.int64)
+        self.alt_duration = np.ascontiguousarray(self.alt_duration, dtype=np.int64)
+        n_alts = len(self.alt_machine)
+        if len(self.alt_duration) != n_alts:
+            raise InvalidProblemError("alternative machine and duration arrays differ in length")
+        if len(self.alt_start) < 2 or self.alt_start[0] != 0 or self.alt_start[-1] != n_alts:
+            raise InvalidProblemError("alt_start must run from 0 to the number of alternatives")
+        n_ops = len(self.alt_start) - 1
+        if len(self.job_start) < 2 or self.job_start[0] != 0 or self.job_start[-1] != n_ops:
+            raise InvalidProblemError("job_start must run from 0 to the number of operations")
+        lengths = np.diff(self.job_start)
+        if (lengths < 1).any():
+            raise InvalidProblemError(f"job {int(np.argmin(lengths))} has no operations")
+        n_alt_of = np.diff(self.alt_start)
+        if (n_alt_of < 1).any():
+            raise InvalidProblemError(f"operation {int(np.argmin(n_alt_of))} has no eligible machine")
+        if isinstance(self.num_machines, bool) or int(self.num_machines) < 1:
+            raise InvalidProblemError(f"number of machines must be >= 1, got {self.num_machines}")
+        self.num_machines = int(self.num_machines)
+        m = self.num_machines
+        bad = np.flatnonzero((self.alt_machine < 0) | (self.alt_machine >= m))
+        self.alt_op = np.repeat(np.arange(n_ops, dtype=np.int64), n_alt_of)
+        if len(bad):
+            a = int(bad[0])
+            raise InvalidProblemError(
+                f"operation {self.alt_op[a]}: machine {self.alt_machine[a]} out of range 0..{m - 1}"
+            )
+        if (self.alt_duration < 0).any():
+            a = int(np.flatnonzero(self.alt_duration < 0)[0])
+            raise InvalidProblemError(f"operation {self.alt_op[a]}: negative duration {self.alt_duration[a]}")
+        keys = self.alt_op * m + self.alt_machine
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        dup = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
+        if len(dup):
+            k = int(sorted_keys[dup[0]])
+            raise InvalidProblemError(f"operation {k // m}: machine {k % m} listed twice")
+        self._keys = sorted_keys
+        self._key_duration = self.alt_duration[order]
+        self.job_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        self.rank = np.arange(n_ops, dtype=np.int64) - self.job_start[self.job_of]
+        self.min_duration = np.minimum.reduceat(self.alt_duration, self.alt_start[:-1]).astype(np.int64)
+        for a in (
+            self.job_start,
+            self.alt_start,
+            self.alt_machine,
+            self.alt_duration,
+            self.job_of,
+            self.rank,
+            self.alt_op,
+            self.min_duration,
+            self._keys,
+            self._key_duration,
+        ):
+            a.setflags(write=False)
+
+    # construction helpers -------------------------------------------------------------
+    @classmethod
+    def from_jobs(
+        cls,
+        jobs: Sequence[Sequence[Sequence[tuple[int, int]]]],
+        num_machines: int | None = None,
+        name: str = "fjsp",
+    ) -> FlexibleJobShop:
+        """Build from jobs given as lists of operations, each a list of ``(machine, duration)``."""
+        ops = [alts for job in jobs for alts in job]
+        machine = [mc for alts in ops for mc, _ in alts]
+        duration = [d for alts in ops for _, d in alts]
+        job_start = np.concatenate([[0], np.cumsum([len(job) for job in jobs])])
+        alt_start = np.concatenate([[0], np.cumsum([len(alts) for alts in ops])])
+        if num_machines is None:
+            num_machines = max(machine, default=-1) + 1
+        return cls(job_start, alt_start, np.array(machine), np.array(duration), num_machines, name)
+
+    @classmethod
+    def from_jobshop(cls, problem: JobShop) -> FlexibleJobShop:
+        """The job-shop ``problem`` as an FJSP with one eligible machine per operation."""
+        n_ops = problem.num_operations
+        return cls(
+            problem.job_start.copy(),
+            np.arange(n_ops + 1),
+            problem.machine.copy(),
+            problem.duration.copy(),
+            problem.num_machines,
+            problem.name,
+        )
+
+    # sizes and lookups ---------------------------------------------------------------
+    @property
+    def num_jobs(self) -> int:
+        return len(self.job_start) - 1
+
+    @property
+    def num_operations(self) -> int:
+        return len(self.alt_start) - 1
+
+    @property
+    def num_alternatives(self) -> int:
+        return len(self.alt_machine)
+
+    def operations(self, job: int) -> range:
+        """Flat indices of job ``job``'s operations in order."""
+        return range(int(self.job_start[job]), int(self.job_start[job + 1]))
+
+    def alternatives(self, op: int) -> range:
+        """Indices into ``alt_machine``/``alt_duration`` of operation ``op``'s alternatives."""
+        return range(int(self.alt_start[op]), int(self.alt_start[op + 1]))
+
+    def jobs(self) -> list[list[list[tuple[int, int]]]]:
+        """Per job, per operation, the ``(machine, duration)`` alternatives."""
+        return [
+            [
+                [(int(self.alt_machine[a]), int(self.alt_duration[a])) for a in self.alternatives(o)]
+                for o in self.operations(j)
+            ]
+            for j in range(self.num_jobs)
+        ]
+
+    def durations_of(self, machine: np.ndarray, ops: np.ndarray | None = None) -> np.ndarray:
+        """Duration of each operation in ``ops`` (default: all, in order) on ``machine``;
+        -1 where the machine is not eligible (or out of range)."""
+        mach = np.asarray(machine, dtype=np.int64)
+        o = np.arange(self.num_operations) if ops is None else np.asarray(ops, dtype=np.int64)
+        m = self.num_machines
+        valid = (mach >= 0) & (mach < m) & (o >= 0) & (o < self.num_operations)
+        keys = np.where(valid, o * m + mach, -1)
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        found = valid & (self._keys[pos] == keys)
+        return np.where(found, self._key_duration[pos], -1)
+
+    def flexibility(self) -> float:
+        """Average number of eligible machines per operation."""
+        return self.num_alternatives / self.num_operations
+
+    def __eq__(self, other: object) -> bool:
+        """Same data, alternatives compared as sets (the name is not compared)."""
+        if not isinstance(other, FlexibleJobShop):
+            return NotImplemented
+        return (
+            self.num_machines == other.num_machines
+            and np.array_equal(self.job_start, other.job_start)
+            and np.array_equal(self.alt_start, other.alt_start)
+            and np.array_equal(self._keys, other._keys)
+            and np.array_equal(self._key_duration, other._key_duration)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # Problem contract ------------------------------------------------------------------
+    def job_lengths(self) -> np.ndarray:
+        """Per job, the sum of its operations' shortest durations."""
+        return np.add.reduceat(self.min_duration, self.job_start[:-1]).astype(np.int64)
+
+    def fixed_loads(self) -> np.ndarray:
+        """Per machine, the work of the operations that can run on that machine only."""
+        single = np.flatnonzero(np.diff(self.alt_start) == 1)
+        a = self.alt_start[single]
+        return np.bincount(
+            self.alt_machine[a], weights=self.alt_duration[a], minlength=self.num_machines
+        ).astype(np.int64)
+
+    def lower_bound(self) -> int:
+        """max(longest job with shortest durations, total shortest work / machines rounded up,
+        work of the operations fixed to one machine)."""
+        total = int(self.min_duration.sum())
+        return int(
+            max(self.job_lengths().max(), -(-total // self.num_machines), self.fixed_loads().max(initial=0))
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "problem": "flexible job-shop (FJSP), minimise makespan",
+            "jobs": self.num_jobs,
+            "machines": self.num_machines,
+            "operations": self.num_operations,
+            "alternatives": self.num_alternatives,
+            "machines per operation": round(self.flexibility(), 3),
+            "total shortest work": int(self.min_duration.sum()),
+            "longest job (shortest durations)": int(self.job_lengths().max()),
+            "max fixed machine load": int(self.fixed_loads().max(initial=0)),
+            "trivial lower bound": self.lower_bound(),
+        }
+
+    def objective(self, solution: FlexibleSolution) -> int:
+        return int(np.max(solution.end)) if len(solution.end) else 0
+
+    def violations(self, solution: FlexibleSolution) -> list[str]:
+        """Unknown, missing or repeated operations, ineligible machines, wrong durations,
+        negative starts, precedence and machine overlaps (after 50 of a kind, a count)."""
+        out: list[str] = []
+        s = solution
+        try:
+            job, op = np.asarray(s.job, dtype=np.int64), np.asarray(s.op, dtype=np.int64)
+            mach = np.asarray(s.machine, dtype=np.int64)
+            start, end = np.asarray(s.start, dtype=np.int64), np.asarray(s.end, dtype=np.int64)
+        except (TypeError, ValueError):
+            return ["solution arrays are not integer arrays"]
+        if not (job.ndim == op.ndim == mach.ndim == start.ndim == end.ndim == 1):
+            return ["solution arrays must be one-dimensional"]
+        if not (len(job) == len(op) == len(mach) == len(start) == len(end)):
+            return ["solution arrays differ in length"]
+        n_ops_of = np.diff(self.job_start)
+        known = (job >= 0) & (job < self.num_jobs)
+        known[known] &= (op[known] >= 0) & (op[known] < n_ops_of[job[known]])
+        _report(out, np.flatnonzero(~known), lambda i: f"unknown operation (job {job[i]}, op {op[i]})")
+        flat = np.full(len(job), -1, dtype=np.int64)
+        flat[known] = self.job_start[job[known]] + op[known]
+        counts = np.bincount(flat[known], minlength=self.num_operations)
+        _report(
+            out,
+            np.flatnonzero(counts > 1),
+            lambda o: f"operation {self._name(o)} scheduled {counts[o]} times",
+        )
+        _report(out, np.flatnonzero(counts == 0), lambda o: f"operation {self._name(o)} missing")
+        m = self.num_machines
+        in_range = (mach >= 0) & (mach < m)
+        _report(
+            out,
+            np.flatnonzero(~in_range),
+            lambda i: f"operation (job {job[i]}, op {op[i]}): machine {mach[i]} out of range 0..{m - 1}",
+        )
+        # eligibility and duration via a sorted (operation, machine) key lookup
+        idx = np.flatnonzero(known & in_range)
+        keys = flat[idx] * m + mach[idx]
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        eligible = self._keys[pos] == keys
+        _report(
+            out,
+            idx[~eligible],
+            lambda i: f"operation {self._name(flat[i])} on machine {mach[i]}, which is not eligible for it",
+        )
+        ok_idx, ok_dur = idx[eligible], self._key_duration[pos[eligible]]
+        wrong = end[ok_idx] - start[ok_idx] != ok_dur
+        wrong_dur = dict(zip(ok_idx[wrong].tolist(), ok_dur[wrong].tolist(), strict=True))
+        _report(
+            out,
+            ok_idx[wrong],
+            lambda i: (
+                f"operation {self._name(flat[i])} lasts {end[i] - start[i]} on machine {mach[i]}, "
+                f"duration there is {wrong_dur[i]}"
+            ),
+        )
+        _report(
+            out,
+            np.flatnonzero(end < start),
+            lambda i: f"operation (job {job[i]}, op {op[i]}) ends at {end[i]} before its start {start[i]}",
+        )
+        _report(
+            out,
+            np.flatnonzero(start < 0),
+            lambda i: f"operation (job {job[i]}, op {op[i]}) starts at {start[i]} < 0",
+        )
+        # precedence: only when every operation is present exactly once
+        if known.all() and (counts == 1).all():
+            st = np.empty(self.num_operations, dtype=np.int64)
+            en = np.empty(self.num_operations, dtype=np.int64)
+            st[flat] = start
+            en[flat] = end
+            nxt = np.flatnonzero(self.rank > 0)
+            bad = nxt[st[nxt] < en[nxt - 1]]
+            _report(
+                out,
+                bad,
+                lambda o: (
+                    f"precedence: {self._name(o)} starts at {st[o]} before "
+                    f"{self._name(o - 1)} ends at {en[o - 1]}"
+                ),
+            )
+        # machine overlap among the entries as given; zero-length entries never overlap, and
+        # among positive-length ones sorted by (machine, start) any overlap shows up between
+        # neighbours
+        pos_len = np.flatnonzero(end > start)
+        order = pos_len[np.lexsort((start[pos_len], mach[pos_len]))]
+        m_s, s_s, e_s = mach[order], start[order], end[order]
+        clash = np.flatnonzero((m_s[1:] == m_s[:-1]) & (s_s[1:] < e_s[:-1]))
+        _report(
+            out,
+            clash,
+            lambda i: (
+                f"machine {m_s[i]}: (job {job[order[i]]}, op {op[order[i]]}) [{s_s[i]}, {e_s[i]}) "
+                f"overlaps (job {job[order[i + 1]]}, op {op[order[i + 1]]}) [{s_s[i + 1]}, {e_s[i + 1]})"
+            ),
+        )
+        return out
+
+    def _name(self, o: int) -> str:
+        return f"(job {self.job_of[o]}, op {self.rank[o]})"
+
+    def solution_from_dict(self, data: dict[str, Any]) -> FlexibleSolution:
+        ops = data.get("operations") if isinstance(data, dict) else None
+        if not isinstance(ops, list):
+            raise SolutionFormatError("solution needs an 'operations' list")
+        cols: dict[str, list[int]] = {k: [] for k in ("job", "op", "machine", "start", "end")}
+        for i, rec in enumerate(ops):
+            if not isinstance(rec, dict):
+                raise SolutionFormatError(f"operation entry {i} is not an object")
+            for k in cols:
+                v = rec.get(k)
+                if isinstance(v, bool) or not isinstance(v, int):
+                    raise SolutionFormatError(f"operation entry {i}: {k!r} must be an integer, got {v!r}")
+                cols[k].append(v)
+        arr = {k: np.array(v, dtype=np.int64) for k, v in cols.items()}
+        return FlexibleSolution(arr["job"], arr["op"], arr["machine"], arr["start"], arr["end"])
+
+    def gantt(self, solution: FlexibleSolution) -> list[GanttBar]:
+        return [
+            GanttBar(f"M{m}", int(s), int(e), int(j), f"{j}")
+            for j, m, s, e in zip(solution.job, solution.machine, solution.start, solution.end, strict=True)
+        ]
+
+
+def _report(out: list[str], items: np.ndarray, message: Any) -> None:
+    for i in items[:_MAX_REPORTED]:
+        out.append(message(int(i)))
+    if len(items) > _MAX_REPORTED:
+        out.append(f"... and {len(items) - _MAX_REPORTED} more of the same kind")
