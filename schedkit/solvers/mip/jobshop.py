@@ -43,11 +43,8 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
 
     prob = pulp.LpProblem(f"jssp_{problem.name}", pulp.LpMinimize)
     n_ops = problem.num_operations
-    s = [
-        pulp.LpVariable(f"s{o}", int(head[o]), int(horizon - tail[o] - dur[o]), cat=pulp.LpContinuous)
-        for o in range(n_ops)
-    ]
-    cmax = pulp.LpVariable("cmax", _machine_bound(problem, head, tail), horizon, cat=pulp.LpContinuous)
+    s = [_var(prob, f"s{o}", int(head[o]), int(horizon - tail[o] - dur[o])) for o in range(n_ops)]
+    cmax = _var(prob, "cmax", _machine_bound(problem, head, tail), horizon)
     prob += cmax
     for o in range(n_ops):
         if problem.rank[o] > 0:
@@ -61,7 +58,7 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
             for b in ops[i + 1 :]:
                 if problem.job_of[a] == problem.job_of[b]:
                     continue  # the job order already separates them
-                y = pulp.LpVariable(f"y{a}_{b}", cat=pulp.LpBinary)
+                y = _var(prob, f"y{a}_{b}", 0, 1, pulp.LpBinary)
                 m_ab = int(horizon - tail[a] - head[b])
                 m_ba = int(horizon - tail[b] - head[a])
                 prob += s[a] + int(dur[a]) <= s[b] + m_ab * (1 - y), f"a{a}_{b}"
@@ -87,6 +84,13 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
     if status is Status.OPTIMAL and out.bound is None:
         status = Status.FEASIBLE
     return Result(status, None, out.bound, solution, stats=stats)
+
+
+def _var(prob: pulp.LpProblem, name: str, lo: int, hi: int, cat: str = pulp.LpContinuous) -> pulp.LpVariable:
+    """A variable of ``prob`` (PuLP >= 3.3 attaches it on creation; older versions do not)."""
+    if hasattr(prob, "add_variable"):
+        return prob.add_variable(name, lo, hi, cat=cat)
+    return pulp.LpVariable(name, lo, hi, cat=cat)
 
 
 def _initial_schedule(problem: JobShop, ctx: SolveContext) -> np.ndarray:
