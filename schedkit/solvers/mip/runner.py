@@ -15,6 +15,28 @@ from schedkit.result import Status
 BACKENDS = ("highs", "cbc")
 
 
+def _swallow_highs_banner() -> None:
+    """HiGHS prints a banner on stdout when the first solver object of a process is made;
+    make that first object here with stdout closed, so schedkit's output stays its own."""
+    import os
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_swallow_highs_banner()
+
+
 @dataclass
 class MipOutcome:
     status: Status
