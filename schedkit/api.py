@@ -89,6 +89,7 @@ def solve(
         hint = hint.solution
     if hint is not None and not isinstance(hint, problem.solution_type):
         raise InvalidParameterError(f"hint must be a {problem.solution_type.__name__}")
+    method_fn = registry.load_target(info.target)  # imports are not part of the timed call
     ctx = SolveContext(
         method=name,
         time_limit=None if time_limit is None else float(time_limit),
@@ -99,7 +100,7 @@ def solve(
         verbose=verbose,
         stop=stop or threading.Event(),
     )
-    result = registry.load_target(info.target)(problem, ctx)
+    result = method_fn(problem, ctx)
     return _finalise(problem, result, ctx, info)
 
 

@@ -31,12 +31,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     params = _pairs(args.params)
+    out = params.pop("out", args.out)  # -o/--format may also follow the parameters
+    fmt = params.pop("format", args.format)
     problem = sk.generate(args.kind, **params)
-    text = sk.write(problem, args.out, format=args.format)
-    if args.out is None:
+    text = sk.write(problem, None if out is None else str(out), format=fmt)
+    if out is None:
         sys.stdout.write(text)
     else:
-        print(f"wrote {problem.name} to {args.out}", file=sys.stderr)
+        print(f"wrote {problem.name} to {out}", file=sys.stderr)
     return 0
 
 
@@ -45,6 +47,8 @@ def _pairs(tokens: list[str]) -> dict[str, Any]:
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        if tok == "-o":
+            tok = "--out"
         if not tok.startswith("--"):
             raise sk.InvalidParameterError(f"expected --NAME VALUE, got {tok!r}")
         key, eq, value = tok[2:].partition("=")
@@ -53,6 +57,7 @@ def _pairs(tokens: list[str]) -> dict[str, Any]:
                 raise sk.InvalidParameterError(f"parameter --{key} needs a value")
             value = tokens[i + 1]
             i += 1
-        out[key.replace("-", "_")] = parse_value(value)
+        name = key.replace("-", "_")
+        out[name] = value if name in ("out", "format") else parse_value(value)
         i += 1
     return out
