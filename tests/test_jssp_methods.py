@@ -196,6 +196,13 @@ def test_schedule_property_checks_can_fail() -> None:
     assert not _is_active(p, late)
 
 
+def test_fifo_gives_the_same_schedule_in_both_schemes() -> None:
+    for p in _small_instances():
+        assert np.array_equal(
+            jobshop_rules.dispatch(p, "fifo", "active"), jobshop_rules.dispatch(p, "fifo", "nondelay")
+        )
+
+
 def test_compiled_kernel_equals_its_python_source() -> None:
     py = jobshop_sgs.schedule.py_func
     for p in _small_instances():

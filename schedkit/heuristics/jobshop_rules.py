@@ -14,7 +14,9 @@ random    uniform random choice (a random permutation of the operations
 ========  ==============================================================
 
 Ties on the key go to the operation that can start first, then to the lowest job index, so
-every rule is deterministic. ``/active`` builds the schedule with Giffler & Thompson's active
+every rule is deterministic. For FIFO both schemes give the same schedule: on a machine the
+operation that arrived first is also the one that can start first, and no operation that is
+not yet a candidate can arrive before it. ``/active`` builds the schedule with Giffler & Thompson's active
 scheme, ``/nondelay`` with the non-delay scheme (see :mod:`schedkit.heuristics.jobshop_sgs`); the
 plain name uses the scheme in :data:`DEFAULT_SCHEME`, the one that gave the smaller mean gap
 on ta01-ta60 (``benchmarks/jssp_rules.md``).
