@@ -143,3 +143,31 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     op_rule, mach_rule = parse_rule(ctx.method)
     machine, start = dispatch(problem, op_rule, mach_rule, ctx.seed)
     return Result(Status.FEASIBLE, None, None, FlexibleSolution.from_assignment(problem, machine, start))
+
+
+def best_of_rules(
+    problem: FlexibleJobShop, seed: int = 0, budget: float = 0.2, min_random: int = 0
+) -> FlexibleSolution:
+    """Best schedule of every deterministic rule combination, then random ones while ``budget``
+    seconds last (at least ``min_random`` of them); a starting point for exact methods."""
+    import time
+
+    deadline = time.perf_counter() + budget
+    best: FlexibleSolution | None = None
+    best_obj = None
+
+    def consider(machine: np.ndarray, start: np.ndarray) -> None:
+        nonlocal best, best_obj
+        obj = int((start + problem.durations_of(machine)).max())
+        if best_obj is None or obj < best_obj:
+            best, best_obj = FlexibleSolution.from_assignment(problem, machine, start), obj
+
+    for op_rule in OP_RULES[:-1]:
+        for mach_rule in MACHINE_RULES:
+            consider(*dispatch(problem, op_rule, mach_rule, seed))
+    k = 0
+    while k < min_random or time.perf_counter() < deadline:
+        consider(*dispatch(problem, "random", "ect", seed + k))
+        k += 1
+    assert best is not None
+    return best

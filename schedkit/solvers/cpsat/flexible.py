@@ -5,7 +5,8 @@ optional fixed-size interval sharing the operation's start, with a presence lite
 one literal is true and fixes the duration. Machines carry no-overlap constraints on their
 optional intervals; a redundant cumulative of capacity ``m`` over the master intervals
 strengthens propagation. Starts are bounded by the job's head and tail (shortest durations)
-and the horizon is the makespan of a dispatching rule, which is a valid upper bound.
+and the horizon is the makespan of the best of several dispatching rules, a valid upper bound;
+that schedule is also the solution hint when the caller gives none.
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.flexible_rules import dispatch
+from schedkit.heuristics.flexible_rules import best_of_rules
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
 from schedkit.result import Result
 from schedkit.solvers.cpsat.runner import run_cpsat
+
+#: add the redundant cumulative over the master intervals
+REDUNDANT_CUMULATIVE = True
+#: CP-SAT parameters set on every solve
+PARAMETERS: dict[str, object] = {}
 
 
 def _heads_tails(problem: FlexibleJobShop) -> tuple[np.ndarray, np.ndarray]:
@@ -33,8 +39,9 @@ def _heads_tails(problem: FlexibleJobShop) -> tuple[np.ndarray, np.ndarray]:
 
 def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     """Minimise the makespan; ``ctx.hint`` (a FlexibleSolution) is passed as a solution hint."""
-    rule_machine, rule_start = dispatch(problem, "mwkr", "ect")
-    rule_solution = FlexibleSolution.from_assignment(problem, rule_machine, rule_start)
+    remaining = ctx.remaining()
+    budget = 0.2 if remaining is None else min(0.5, 0.02 * remaining)
+    rule_solution = best_of_rules(problem, ctx.seed, budget)
     horizon = problem.objective(rule_solution)
     hint = ctx.hint
     if hint is not None and not problem.violations(hint):
@@ -43,7 +50,8 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     head, tail = _heads_tails(problem)
     model = cp_model.CpModel()
     starts: list[cp_model.IntVar] = []
-    ends: list[cp_model.IntVar] = []
+    ends: list[cp_model.IntVar | cp_model.LinearExpr] = []
+    durations: list[cp_model.IntVar | int] = []
     masters: list[cp_model.IntervalVar] = []
     presence: list[list[tuple[int, cp_model.IntVar | None]]] = []  # (alt index, literal)
     per_machine: list[list[cp_model.IntervalVar]] = [[] for _ in range(m)]
@@ -60,6 +68,7 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
             masters.append(iv)
             starts.append(s)
             ends.append(s + durs[0])
+            durations.append(durs[0])
             presence.append([(a, None)])
             continue
         d = model.new_int_var_from_domain(cp_model.Domain.from_values(sorted(set(durs))), f"d{o}")
@@ -76,6 +85,7 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
         model.add(d == sum(da * lit for (_, lit), da in zip(lits, durs, strict=True)))
         starts.append(s)
         ends.append(e)
+        durations.append(d)
         presence.append(lits)
     for o in range(n_ops):
         if problem.rank[o] > 0:
@@ -83,19 +93,30 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     for ivs in per_machine:
         if len(ivs) > 1:
             model.add_no_overlap(ivs)
-    if problem.flexibility() > 1 and m > 1:
+    if REDUNDANT_CUMULATIVE and problem.flexibility() > 1 and m > 1:
         model.add_cumulative(masters, [1] * n_ops, m)
     makespan = model.new_int_var(problem.lower_bound(), max(problem.lower_bound(), horizon), "makespan")
-    model.add_max_equality(makespan, [ends[o] for o in (problem.job_start[1:] - 1).tolist()])
+    for o in (problem.job_start[1:] - 1).tolist():
+        model.add(makespan >= ends[o])
     model.minimize(makespan)
-    if hint is not None:
-        h_start, h_mach = hint.starts(problem), hint.machines(problem)
-        for o in range(n_ops):
-            if h_start[o] >= 0:
-                model.add_hint(starts[o], int(h_start[o]))
-            for a, lit in presence[o]:
-                if lit is not None and h_mach[o] >= 0:
-                    model.add_hint(lit, int(problem.alt_machine[a]) == int(h_mach[o]))
+    # hint: the user's schedule, else the dispatching rule's, for every variable so that
+    # CP-SAT starts from a complete solution and its neighbourhood searches run at once
+    if hint is None:
+        hint = rule_solution
+    h_start, h_mach = hint.starts(problem), hint.machines(problem)
+    h_dur = problem.durations_of(h_mach)
+    for o in range(n_ops):
+        if h_start[o] < 0:
+            continue
+        model.add_hint(starts[o], int(h_start[o]))
+        if len(presence[o]) > 1 and h_dur[o] >= 0:
+            model.add_hint(durations[o], int(h_dur[o]))
+            model.add_hint(ends[o], int(h_start[o] + h_dur[o]))
+        for a, lit in presence[o]:
+            if lit is not None:
+                model.add_hint(lit, int(problem.alt_machine[a]) == int(h_mach[o]))
+    if not problem.violations(hint):
+        model.add_hint(makespan, int(problem.objective(hint)))
 
     def assignment(value) -> FlexibleSolution:  # noqa: ANN001 (solver or callback)
         mach = np.empty(n_ops, dtype=np.int64)
@@ -108,7 +129,7 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
                     break
         return FlexibleSolution.from_assignment(problem, mach, st)
 
-    out = run_cpsat(model, ctx, on_solution=lambda cb: assignment(cb.value))
+    out = run_cpsat(model, ctx, on_solution=lambda cb: assignment(cb.value), **PARAMETERS)
     if out.has_solution:
         solution = assignment(out.solver.value)
     else:
