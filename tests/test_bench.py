@@ -323,3 +323,29 @@ def test_report_numbers_match_the_store(tmp_path: Path) -> None:
     assert (tmp_path / "r.png").stat().st_size > 1000
     page = (tmp_path / "r.html").read_text()
     assert "data:image/png;base64," in page and "<td>1.33</td>" in page
+
+
+# progress -------------------------------------------------------------------------------------------------
+def test_progress_lines_and_bar() -> None:
+    import io
+
+    from schedkit.bench.progress import Progress, clock
+
+    assert (clock(65), clock(3725), clock(None)) == ("1:05", "1:02:05", "?")
+    spec = RunSpec(_inst(), "cpsat", 0, 10, 1, {})
+    plain = io.StringIO()
+    p = Progress(4, already=1, jobs=2, expected=15.0, stream=plain, tty=False)
+    assert p.eta() == pytest.approx(15.0, abs=0.5)  # before any run: from the time limits
+    p.update(spec, _record(spec, "OPTIMAL", 5, 5))
+    p.update(spec, _record(spec, "TIMEOUT"))
+    lines = plain.getvalue().splitlines()
+    assert lines[0].startswith("bench [2/4] i1 cpsat seed 0: OPTIMAL 5 in 1.00s; 2 left, ETA")
+    assert "TIMEOUT" in lines[1] and "boom" in lines[1] and "1 left" in lines[1]
+    assert (p.done, p.left, p.failed) == (3, 1, 1)
+    tty = io.StringIO()
+    bar = Progress(2, stream=tty, tty=True)
+    bar.start()
+    bar.update(spec, _record(spec, "FEASIBLE", 7, 1))
+    bar.close()
+    text = tty.getvalue()
+    assert "\r[" in text and "1/2 runs done, 1 left" in text and "ETA" in text and text.endswith("\n")

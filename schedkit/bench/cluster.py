@@ -10,10 +10,12 @@ this process, which writes them to the same store as a local campaign.
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from schedkit.bench.executor import KILL_EXTRA, KILL_FACTOR, OnDone, kill_deadline
 from schedkit.bench.runs import RunSpec
@@ -34,8 +36,14 @@ def _distributed() -> Any:
 def connect(address: str, timeout: float = 20.0) -> Any:
     """A ``distributed.Client`` connected to the scheduler at ``address`` (``tcp://HOST:PORT``)."""
     distributed = _distributed()
-    if "://" not in address:
+    url = urlsplit(address)
+    if not url.scheme or not url.hostname:
         raise InvalidParameterError(f"scheduler address must look like tcp://HOST:PORT, got {address!r}")
+    if url.scheme == "tcp":  # fail at once on a refused connection instead of retrying until the timeout
+        try:
+            socket.create_connection((url.hostname, url.port or 8786), timeout=timeout).close()
+        except OSError as exc:
+            raise InvalidParameterError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
     try:
         return distributed.Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -90,7 +98,8 @@ def run_dask(
                 )
                 in_flight[fut] = spec
             try:
-                done = distributed.wait(list(in_flight), timeout=1.0, return_when="FIRST_COMPLETED").done
+                with client.as_current():
+                    done = distributed.wait(list(in_flight), timeout=1.0, return_when="FIRST_COMPLETED").done
             except TimeoutError:
                 done = set()
             for fut in done:

@@ -109,18 +109,21 @@ def run(args: argparse.Namespace) -> int:
     methods = parse_methods(args.methods)
     seeds = parse_seeds(args.seeds)
     options = parse_options(args.option)
-    if args.scheduler:
-        from schedkit.bench.cluster import _distributed
-
-        _distributed()  # one-line error now if Dask is missing
     instances = find_instances(args.instances, args.reference, on_skip=skipped)
     specs = build_campaign(
         instances, methods, seeds, args.time_limit, workers=args.workers_per_run, options=options
     )
     jobs = args.jobs or (0 if args.scheduler else max(1, (os.cpu_count() or 1) // args.workers_per_run))
     store = Store(args.store)
+    client = None
     try:
-        campaign = Campaign(specs, store, jobs=jobs, scheduler=args.scheduler, solutions_dir=args.solutions)
+        if args.scheduler:
+            from schedkit.bench.cluster import connect
+
+            client = connect(args.scheduler)
+        campaign = Campaign(
+            specs, store, jobs=jobs, scheduler=args.scheduler, client=client, solutions_dir=args.solutions
+        )
         todo = campaign.missing(args.retry_failed)
         where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{jobs} local process(es)"
         print(
@@ -165,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
+        if client is not None:
+            client.close(timeout=5)
     return _finish(args, specs)
 
 
