@@ -1,0 +1,88 @@
+"""VM rescheduling methods: exact models agree, heuristics never beat them, plans are feasible."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import shared_path
+
+import schedkit as sk
+from schedkit.problems.vmr import VMRescheduling
+from schedkit.solvers.vmr_common import aggregate, counts_of_moves, final_free_units, sequence
+
+HEURISTICS = ("rule:greedy", "rule:bestfit")
+# small generated instances: (seed, MNL, anti-affinity groups)
+SMALL = [(0, 3, 0), (3, 8, 0), (5, 8, 0), (9, 3, 3), (11, 3, 3), (6, 8, 3)]
+
+
+def small_instance(seed: int, mnl: int, groups: int) -> VMRescheduling:
+    return sk.generate("vmr", pms=10, seed=seed, mnl=mnl, utilisation=0.85, anti_affinity=groups)
+
+
+@pytest.mark.parametrize("seed, mnl, groups", SMALL)
+def test_exact_methods_agree_and_heuristics_do_not_beat_them(seed: int, mnl: int, groups: int) -> None:
+    p = small_instance(seed, mnl, groups)
+    cp = sk.solve(p, "cpsat", time_limit=60, workers=2, seed=0)
+    mip = sk.solve(p, "mip", time_limit=60, workers=2, seed=0)
+    assert cp.status is sk.Status.OPTIMAL and mip.status is sk.Status.OPTIMAL
+    assert cp.objective == pytest.approx(mip.objective, rel=1e-9)
+    for r in (cp, mip):
+        assert sk.check(p, r) == []
+        assert len(r.solution) <= p.mnl
+    for h in HEURISTICS:
+        r = sk.solve(p, h)
+        assert sk.check(p, r) == []
+        assert r.objective >= cp.objective - 1e-12
+    assert cp.objective <= p.current_fragment_rate()
+
+
+def test_no_migration_allowed_is_optimal_at_once() -> None:
+    p = small_instance(0, 0, 0)
+    for m in ("cpsat", "mip", *HEURISTICS):
+        r = sk.solve(p, m, time_limit=10, workers=1)
+        assert r.status is sk.Status.OPTIMAL and len(r.solution) == 0
+        assert r.objective == pytest.approx(p.current_fragment_rate())
+
+
+def test_sequencing_resolves_a_cycle_by_parking() -> None:
+    """x (8 cores) and y1, y2 (4 cores) must swap full nodes: only a parked VM breaks the cycle."""
+    fill = [36, 36]
+    p = VMRescheduling(
+        pm_cpu=[[44, 44], [44, 44], [44, 44]],
+        pm_mem=[[10**6] * 2] * 3,
+        vm_cpu=[8, 4, 4, *fill, 44, 44],
+        vm_mem=[8, 4, 4, *fill, 44, 44],
+        vm_pm=[0, 1, 1, 0, 1, 0, 1],
+        vm_numa=[0, 0, 0, 0, 0, 1, 1],
+        migratable=[True, True, True, False, False, False, False],
+        mnl=4,
+    )
+    agg = aggregate(p)
+    target = counts_of_moves(agg, [(0, 0, 0, 1, 0), (1, 1, 0, 0, 0), (2, 1, 0, 0, 0)])
+    moves = sequence(agg, target, p.mnl)
+    assert moves is not None and len(moves) == 4
+    plan = p.plan(moves)
+    assert sk.check(p, plan) == []
+    assert np.array_equal(final_free_units(agg, counts_of_moves(agg, moves)), final_free_units(agg, target))
+    assert sequence(agg, target, 3) is None  # the parking move does not fit under MNL = 3
+
+
+def test_methods_on_the_medium_instance() -> None:
+    p = sk.read(shared_path("vmr2l", "reset_vm_pm0.json"), mnl=50)
+    initial = p.current_fragment_rate()
+    greedy = sk.solve(p, "rule:greedy")
+    best = sk.solve(p, "rule:bestfit")
+    for r in (greedy, best):
+        assert sk.check(p, r) == []
+        assert r.objective < initial and len(r.solution) <= 50
+    cp = sk.solve(p, "cpsat", time_limit=4, workers=2, seed=0)
+    assert sk.check(p, cp) == []
+    assert cp.objective <= greedy.objective
+    assert cp.lower_bound <= cp.objective
+
+
+def test_hint_is_accepted() -> None:
+    p = small_instance(3, 8, 0)
+    g = sk.solve(p, "rule:greedy")
+    r = sk.solve(p, "cpsat", time_limit=30, workers=1, hint=g)
+    assert sk.check(p, r) == [] and r.objective <= g.objective
