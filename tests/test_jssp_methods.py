@@ -72,6 +72,14 @@ def test_mip_returns_a_schedule_and_valid_bound_when_time_is_short() -> None:
     assert r.lower_bound <= opt <= r.objective
 
 
+def test_mip_stops_building_a_huge_model_at_the_time_limit() -> None:
+    p = sk.generate("jssp", taillard="ta71")  # 99,000 binaries: more than a second to build
+    r = sk.solve(p, method="mip", time_limit=1, workers=1)
+    assert r.stats.get("stopped", "").startswith("time limit")
+    assert r.status is sk.Status.FEASIBLE and sk.check(p, r.solution) == []
+    assert r.lower_bound >= p.lower_bound()
+
+
 def test_mip_handles_jobs_revisiting_a_machine() -> None:
     p = JobShop.from_jobs([[(0, 2), (1, 3), (0, 2)], [(1, 2), (0, 4)], [(0, 1)]])
     a = sk.solve(p, method="mip", time_limit=30, workers=1)
