@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import shared_path
 
 import schedkit as sk
 from schedkit.problems.jobshop import JobShop, JobShopSolution
-from tests.conftest import shared_path
 
 # 2 jobs, 2 machines: job 0 = M0 for 3 then M1 for 2; job 1 = M1 for 4 then M0 for 1
 TOY = JobShop.from_jobs([[(0, 3), (1, 2)], [(1, 4), (0, 1)]], name="toy")

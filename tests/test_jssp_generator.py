@@ -6,10 +6,10 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import shared_path
 
 import schedkit as sk
 from schedkit.generators.jobshop import TAILLARD_SEEDS, TaillardStream
-from tests.conftest import shared_path
 
 
 @pytest.mark.parametrize("number", range(1, 61))

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import reference, shared_path
 
 import schedkit as sk
 from schedkit.heuristics import jobshop_rules, jobshop_sgs
 from schedkit.problems.jobshop import JobShop, JobShopSolution
-from tests.conftest import reference, shared_path
 
 RULES = list(jobshop_rules.KEYS)
 RULE_METHODS = [f"rule:{r}{s}" for r in RULES for s in ("", "/active", "/nondelay")]
