@@ -1,0 +1,176 @@
+"""Iterated local search for single-machine total (weighted) tardiness (method ``ls``).
+
+Local search: insertion moves (take the job at position ``i``, put it at position ``j``). For
+one job all its insertion positions are evaluated in a single O(n) scan: moving it forwards
+past positions ``i+1..j`` makes each of those jobs finish ``p_x`` earlier, so the change of
+their cost is accumulated while ``j`` advances; backwards likewise. One pass over all jobs
+costs O(n^2); the best position of each job is applied as soon as it improves (adjacent
+swaps are the special case ``|i - j| = 1``).
+
+Iteration: from a local optimum, a kick moves ``perturb`` random jobs to random positions, the
+local search runs again and the new sequence is kept if it is no worse than the current one;
+after many kicks without progress the search restarts from the best sequence. It starts from
+the best priority rule (or ``ctx.hint``), stops at the time limit, at ``ctx.stop``, or,
+without a time limit, after ``200 + 2n`` kicks without improving the best sequence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from schedkit.context import SolveContext
+from schedkit.errors import InvalidParameterError
+from schedkit.heuristics.tardiness_rules import best_rule
+from schedkit.problems.tardiness import Tardiness, TardinessSolution
+from schedkit.result import Result, Status
+
+
+@njit(cache=True)
+def _cost(seq: np.ndarray, p: np.ndarray, d: np.ndarray, w: np.ndarray) -> int:
+    t = 0
+    total = 0
+    for k in range(len(seq)):
+        j = seq[k]
+        t += p[j]
+        if t > d[j]:
+            total += w[j] * (t - d[j])
+    return total
+
+
+@njit(cache=True)
+def _completions(seq: np.ndarray, p: np.ndarray, c: np.ndarray) -> None:
+    t = 0
+    for k in range(len(seq)):
+        t += p[seq[k]]
+        c[k] = t
+
+
+@njit(cache=True)
+def _move(seq: np.ndarray, i: int, j: int) -> None:
+    """Move the job at position i to position j, shifting the jobs in between."""
+    x = seq[i]
+    if j > i:
+        for k in range(i, j):
+            seq[k] = seq[k + 1]
+    else:
+        for k in range(i, j, -1):
+            seq[k] = seq[k - 1]
+    seq[j] = x
+
+
+@njit(cache=True)
+def descend(seq: np.ndarray, p: np.ndarray, d: np.ndarray, w: np.ndarray) -> int:
+    """Insertion local search in place until no move improves; returns the objective."""
+    n = len(seq)
+    c = np.empty(n, dtype=np.int64)
+    _completions(seq, p, c)
+    cost = _cost(seq, p, d, w)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(n):
+            x = seq[i]
+            px = p[x]
+            base = w[x] * max(0, c[i] - d[x])
+            best = 0
+            bj = -1
+            acc = 0
+            for j in range(i + 1, n):
+                y = seq[j]
+                acc += w[y] * (max(0, c[j] - px - d[y]) - max(0, c[j] - d[y]))
+                delta = acc + w[x] * max(0, c[j] - d[x]) - base
+                if delta < best:
+                    best = delta
+                    bj = j
+            acc = 0
+            for j in range(i - 1, -1, -1):
+                y = seq[j]
+                acc += w[y] * (max(0, c[j] + px - d[y]) - max(0, c[j] - d[y]))
+                start = c[j - 1] if j > 0 else 0
+                delta = acc + w[x] * max(0, start + px - d[x]) - base
+                if delta < best:
+                    best = delta
+                    bj = j
+            if bj >= 0:
+                _move(seq, i, bj)
+                _completions(seq, p, c)
+                cost += best
+                improved = True
+    return cost
+
+
+@njit(cache=True)
+def _iterate(
+    cur: np.ndarray,
+    best: np.ndarray,
+    p: np.ndarray,
+    d: np.ndarray,
+    w: np.ndarray,
+    kicks: int,
+    perturb: int,
+    idle: int,
+    seed: int,
+) -> tuple[int, int]:
+    """Run ``kicks`` kicks; ``cur``/``best`` are updated in place. Returns (best cost, idle)."""
+    np.random.seed(seed)
+    n = len(cur)
+    cur_cost = _cost(cur, p, d, w)
+    best_cost = _cost(best, p, d, w)
+    trial = cur.copy()
+    for _ in range(kicks):
+        if best_cost == 0:
+            break
+        if idle > 0 and idle % (50 + n) == 0:
+            cur[:] = best
+            cur_cost = best_cost
+        trial[:] = cur
+        for _k in range(perturb):
+            i = np.random.randint(n)
+            j = np.random.randint(n)
+            if i != j:
+                _move(trial, i, j)
+        val = descend(trial, p, d, w)
+        if val <= cur_cost:
+            cur[:] = trial
+            cur_cost = val
+        if val < best_cost:
+            best[:] = trial
+            best_cost = val
+            idle = 0
+        else:
+            idle += 1
+    return best_cost, idle
+
+
+def solve(problem: Tardiness, ctx: SolveContext) -> Result:
+    """Method ``ls``: iterated insertion local search from the best rule (or the hint)."""
+    perturb = ctx.option("perturb", 4)
+    if isinstance(perturb, bool) or not isinstance(perturb, int) or perturb < 1:
+        raise InvalidParameterError(f"perturb must be an integer >= 1, got {perturb!r}")
+    n = problem.num_jobs
+    p, d, w = problem.p, problem.d, problem.w
+    rule, seq, _ = best_rule(problem)
+    start = np.ascontiguousarray(seq, dtype=np.int64)
+    if ctx.hint is not None and not problem.violations(ctx.hint):
+        hint = np.ascontiguousarray(ctx.hint.sequence, dtype=np.int64)
+        if problem.tardiness_of(hint) < problem.tardiness_of(start):
+            start = hint
+    cur = start.copy()
+    cost = descend(cur, p, d, w)
+    best = cur.copy()
+    ctx.incumbent = TardinessSolution(best.copy())
+    if n < 2:
+        return Result(Status.FEASIBLE, None, None, TardinessSolution(best), stats={"start": rule})
+    max_idle = 200 + 2 * n
+    idle = 0
+    rounds = 0
+    chunk = max(1, min(50, 20000 // n))
+    while cost > 0 and not ctx.expired():
+        if ctx.time_limit is None and idle >= max_idle:
+            break
+        cost, idle = _iterate(cur, best, p, d, w, chunk, min(perturb, n), idle, ctx.seed * 7919 + rounds)
+        rounds += 1
+        ctx.incumbent = TardinessSolution(best.copy())
+    stats = {"start": rule, "kicks": rounds * chunk}
+    return Result(Status.FEASIBLE, None, None, TardinessSolution(best), stats=stats)
