@@ -6,12 +6,12 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import reference, shared_path
 
 import schedkit as sk
 from schedkit.errors import InvalidParameterError
 from schedkit.problems.tardiness import Tardiness
 from schedkit.solvers.tardiness_exact.core import search
-from tests.conftest import reference, shared_path
 
 
 def brute_force(problem: Tardiness) -> int:
