@@ -47,8 +47,8 @@ def test_resume_keeps_every_finished_run_once(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
 
     class Interrupted(Store):
-        def add(self, spec, record, executor="local"):  # type: ignore[no-untyped-def]
-            stored = super().add(spec, record, executor)
+        def add(self, spec, record, executor="local", command=None):  # type: ignore[no-untyped-def]
+            stored = super().add(spec, record, executor, command)
             if len(self) == 5:
                 raise KeyboardInterrupt  # Ctrl-C right after the 5th run was recorded
             return stored

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schedkit.bench.discover import find_instances
-from schedkit.bench.executor import KILL_EXTRA, KILL_FACTOR, run_local
+from schedkit.bench.executor import KILL_EXTRA, KILL_FACTOR, preload_methods, run_local
 from schedkit.bench.progress import Progress
 from schedkit.bench.runs import RunSpec, build_campaign, parse_methods, parse_seeds
 from schedkit.bench.store import Store
@@ -33,6 +33,7 @@ class Campaign:
     kill_factor: float = KILL_FACTOR
     kill_extra: float = KILL_EXTRA
     progress: Progress | None = None
+    command: str | None = None
     stored_before: int = 0
     recorded: int = 0
     failed: int = 0
@@ -49,7 +50,7 @@ class Campaign:
 
     def _done(self, spec: RunSpec, record: dict[str, Any]) -> None:
         executor = "dask" if self.scheduler or self.client is not None else "local"
-        if self.store.add(spec, record, executor):
+        if self.store.add(spec, record, executor, self.command):
             self.recorded += 1
             self.failed += record["status"] in FAILED
         if self.progress is not None:
@@ -76,16 +77,19 @@ class Campaign:
             on_lost=self._lost,
             on_tick=self._tick,
         )
+        local = not (self.scheduler or self.client is not None)
+        if local:
+            preload_methods(todo)  # before the clock of the progress bar starts
         if self.progress is not None:
             self.progress.start()
         try:
-            if self.scheduler or self.client is not None:
+            if not local:
                 from schedkit.bench.cluster import run_dask
 
                 jobs = self.jobs if self.jobs > 0 else None
                 run_dask(todo, self._done, address=self.scheduler, client=self.client, jobs=jobs, **common)
             else:
-                run_local(todo, self._done, jobs=self.jobs, **common)
+                run_local(todo, self._done, jobs=self.jobs, preload=False, **common)
         finally:
             if self.progress is not None:
                 self.progress.close()

@@ -220,16 +220,19 @@ def run_local(
     kill_extra: float = KILL_EXTRA,
     on_lost: Callable[[RunSpec, str], None] | None = None,
     on_tick: Callable[[], None] | None = None,
+    preload: bool = True,
 ) -> None:
     """Perform ``specs`` in at most ``jobs`` processes at a time; ``on_done(spec, record)`` each.
 
     ``on_done`` is called in this process, in completion order, for every run that
     finished, crashed or was killed for exceeding ``kill_factor * limit + kill_extra``
-    seconds. A KeyboardInterrupt (or any error of ``on_done``) kills the running processes
-    and propagates; their runs are not reported.
+    seconds. ``preload``: call :func:`preload_methods` first. A KeyboardInterrupt (or any
+    error of ``on_done``) kills the running processes and propagates; their runs are not
+    reported.
     """
     specs = list(specs)
-    preload_methods(specs)
+    if preload:
+        preload_methods(specs)
     LocalPool(
         jobs,
         on_done,

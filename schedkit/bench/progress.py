@@ -83,6 +83,8 @@ class Progress:
             self.enabled = False
 
     def start(self) -> None:
+        """Start the clock (and draw the bar on a terminal)."""
+        self.started = time.monotonic()
         if self.enabled and self.tty:
             self._write("\r" + self._bar() + "\x1b[K")
             self._drawn = True

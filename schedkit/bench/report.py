@@ -316,6 +316,7 @@ def _facts(df: pd.DataFrame, source: str) -> list[str]:
                 versions.setdefault(k, set()).add(v)
     ver = ", ".join(f"{k} {'/'.join(sorted(v))}" for k, v in versions.items())
     workers = ", ".join(str(int(x)) for x in sorted(df["workers"].unique()))
+    commands = [c for c in _order(df["command"]) if isinstance(c, str) and c]
     return [
         f"Store `{source}`: {len(df)} runs ({failed} failed) on {df['instance_path'].nunique()} instances "
         f"in {df['instance_set'].nunique()} set(s); classes: {', '.join(_order(df['kind']))}.",
@@ -324,6 +325,7 @@ def _facts(df: pd.DataFrame, source: str) -> list[str]:
         f"Recorded {df['finished_at'].min()} to {df['finished_at'].max()} on "
         f"{', '.join(sorted(df['host'].dropna().unique()))} ({', '.join(_order(df['executor']))}).",
         f"Software: {ver}.",
+        *(f"Command: `{c}`" for c in commands),
     ]
 
 
@@ -386,7 +388,7 @@ def render_markdown(
     title: str = "Benchmark report",
 ) -> str:
     """Markdown of a :func:`runs_frame`; ``figure`` is the relative path of the PNG to link."""
-    out = [f"# {title}", "", *_facts(df, source), ""]
+    out = [f"# {title}", "", *(f"- {line}" for line in _facts(df, source)), ""]
     for kind, content in _sections(df, reference, per_instance):
         if kind == "h2":
             out += [f"## {content}", ""]

@@ -47,6 +47,7 @@ COLUMNS: dict[str, str] = {
     "versions": "TEXT",
     "host": "TEXT",
     "executor": "TEXT",
+    "command": "TEXT",
     "finished_at": "TEXT NOT NULL",
 }
 _IDENTITY = ("instance_path", "instance_digest", "method", "seed", "time_limit", "workers", "options")
@@ -138,8 +139,14 @@ class Store:
             for r in self.conn.execute(f"select key from runs where status in ({marks})", tuple(statuses))
         }
 
-    def add(self, spec: RunSpec, record: dict[str, Any], executor: str = "local") -> bool:
-        """Record a finished run in one transaction; False when its key was already stored."""
+    def add(
+        self, spec: RunSpec, record: dict[str, Any], executor: str = "local", command: str | None = None
+    ) -> bool:
+        """Record a finished run in one transaction; False when its key was already stored.
+
+        ``executor`` (``local``/``dask``) and ``command`` (the command line that ran it) are
+        kept for the report.
+        """
         if record["key"] != spec.key:
             raise ValueError(f"record of run {record['key']} given for run {spec.key}")
         inst, ref = spec.instance, spec.instance.reference
@@ -170,6 +177,7 @@ class Store:
             "versions": record["versions"],
             "host": record["host"],
             "executor": executor,
+            "command": command,
             "finished_at": record["finished_at"],
         }
         names = ", ".join(row)

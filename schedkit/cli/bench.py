@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 from typing import Any
@@ -122,7 +123,13 @@ def run(args: argparse.Namespace) -> int:
 
             client = connect(args.scheduler)
         campaign = Campaign(
-            specs, store, jobs=jobs, scheduler=args.scheduler, client=client, solutions_dir=args.solutions
+            specs,
+            store,
+            jobs=jobs,
+            scheduler=args.scheduler,
+            client=client,
+            solutions_dir=args.solutions,
+            command=shlex.join(["schedkit", *sys.argv[1:]]) if sys.argv[1:2] == ["bench"] else None,
         )
         todo = campaign.missing(args.retry_failed)
         where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{jobs} local process(es)"
