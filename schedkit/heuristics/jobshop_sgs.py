@@ -17,7 +17,10 @@ after everything already placed on its machine, so a start is always
 
 The rule picks from the conflict set the operation with the smallest
 ``(key, earliest start, job index)``: ties on the key go to the operation that can start
-first, then to the lowest job index. Cost: O(operations x jobs), in compiled code.
+first, then to the lowest job index. Each job's candidate keeps its earliest start and key;
+scheduling an operation updates only the candidates waiting for the same machine (kept in a
+list per machine), and a step costs one pass over a contiguous array of the jobs (plus, for
+the active scheme, one over the candidates of machine ``M*``).
 """
 
 from __future__ import annotations
@@ -53,58 +56,97 @@ def schedule(
     """
     n_jobs = job_start.shape[0] - 1
     n_ops = machine.shape[0]
+    big = np.iinfo(np.int64).max
     start = np.empty(n_ops, dtype=np.int64)
-    nxt = job_start[:-1].copy()  # next unscheduled operation of each job
+    # per job, its candidate (next unscheduled operation): index, machine, earliest start,
+    # earliest completion and key; a finished job keeps est = ect = big and is never chosen
+    nxt = job_start[:-1].copy()
+    c_m = np.empty(n_jobs, dtype=np.int64)
+    c_est = np.zeros(n_jobs, dtype=np.int64)
+    c_ect = np.empty(n_jobs, dtype=np.int64)
+    c_key = np.empty(n_jobs, dtype=np.int64)
     job_ready = np.zeros(n_jobs, dtype=np.int64)
     mach_ready = np.zeros(num_machines, dtype=np.int64)
-    alive = np.arange(n_jobs)  # unfinished jobs, compacted as jobs finish
-    n_alive = n_jobs
+    # per machine, the jobs whose candidate runs on it (slot of job j: pos[j])
+    on_m = np.empty((num_machines, n_jobs), dtype=np.int64)
+    n_on = np.zeros(num_machines, dtype=np.int64)
+    pos = np.empty(n_jobs, dtype=np.int64)
+    for j in range(n_jobs):
+        o = nxt[j]
+        m = machine[o]
+        c_m[j] = m
+        c_ect[j] = duration[o]
+        c_key[j] = 0 if fifo else key[o]
+        on_m[m, n_on[m]] = j
+        pos[j] = n_on[m]
+        n_on[m] += 1
     for _ in range(n_ops):
-        # pass 1: the reference time (C* or S*) and, for the active scheme, its machine
-        best_t = np.int64(0)
-        best_j = -1
-        best_m = -1
-        for a in range(n_alive):
-            j = alive[a]
-            o = nxt[j]
-            m = machine[o]
-            est = job_ready[j] if job_ready[j] > mach_ready[m] else mach_ready[m]
-            t = est + duration[o] if active else est
-            if best_j < 0 or t < best_t or (t == best_t and j < best_j):
-                best_t = t
-                best_j = j
-                best_m = m
-        # pass 2: the conflict set, and the rule's choice in it
         pick = -1
         pick_k = np.int64(0)
         pick_est = np.int64(0)
-        for a in range(n_alive):
-            j = alive[a]
-            o = nxt[j]
-            m = machine[o]
-            est = job_ready[j] if job_ready[j] > mach_ready[m] else mach_ready[m]
-            if active:
-                if m != best_m or (est >= best_t and j != best_j):
+        if active:
+            # C* and its machine: smallest earliest completion, lowest job index on ties
+            best = 0
+            for j in range(1, n_jobs):
+                if c_ect[j] < c_ect[best]:
+                    best = j
+            c_star = c_ect[best]
+            m_star = c_m[best]
+            for a in range(n_on[m_star]):
+                j = on_m[m_star, a]
+                est = c_est[j]
+                if est >= c_star and j != best:
                     continue
-            elif est != best_t:
-                continue
-            k = job_ready[j] if fifo else key[o]
-            if pick < 0 or k < pick_k or (k == pick_k and (est < pick_est or (est == pick_est and j < pick))):
-                pick = j
-                pick_k = k
-                pick_est = est
+                k = c_key[j]
+                if (
+                    pick < 0
+                    or k < pick_k
+                    or (k == pick_k and (est < pick_est or (est == pick_est and j < pick)))
+                ):
+                    pick = j
+                    pick_k = k
+                    pick_est = est
+        else:
+            s_star = c_est[0]
+            for j in range(1, n_jobs):
+                if c_est[j] < s_star:
+                    s_star = c_est[j]
+            for j in range(n_jobs):  # ascending: ties on the key go to the lowest job index
+                if c_est[j] == s_star and (pick < 0 or c_key[j] < pick_k):
+                    pick = j
+                    pick_k = c_key[j]
+        # schedule the picked candidate
         o = nxt[pick]
         m = machine[o]
-        s = job_ready[pick] if job_ready[pick] > mach_ready[m] else mach_ready[m]
+        s = c_est[pick]
         e = s + duration[o]
         start[o] = s
         job_ready[pick] = e
         mach_ready[m] = e
-        nxt[pick] = o + 1
-        if o + 1 == job_start[pick + 1]:  # job finished: drop it from the alive list
-            for a in range(n_alive):
-                if alive[a] == pick:
-                    alive[a] = alive[n_alive - 1]
-                    break
-            n_alive -= 1
+        # drop it from its machine's list; the others there now wait for the machine
+        last = on_m[m, n_on[m] - 1]
+        on_m[m, pos[pick]] = last
+        pos[last] = pos[pick]
+        n_on[m] -= 1
+        for a in range(n_on[m]):
+            j = on_m[m, a]
+            if c_est[j] < e:
+                c_est[j] = e
+                c_ect[j] = e + duration[nxt[j]]
+        # the job's next operation becomes its candidate
+        o += 1
+        nxt[pick] = o
+        if o == job_start[pick + 1]:
+            c_est[pick] = big
+            c_ect[pick] = big
+            continue
+        m = machine[o]
+        c_m[pick] = m
+        est = e if e > mach_ready[m] else mach_ready[m]
+        c_est[pick] = est
+        c_ect[pick] = est + duration[o]
+        c_key[pick] = e if fifo else key[o]
+        on_m[m, n_on[m]] = pick
+        pos[pick] = n_on[m]
+        n_on[m] += 1
     return start
