@@ -140,6 +140,10 @@ def test_discover_errors(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(sk.InvalidParameterError, match="no instances found"):
         find_instances([str(tmp_path / "empty")])
+    skipped: list[tuple[str, str]] = []
+    with pytest.raises(sk.InvalidParameterError, match="no instances found"):
+        find_instances([str(tmp_path / "nothing*.txt")], on_skip=lambda p, why: skipped.append((p, why)))
+    assert skipped == [(str(tmp_path / "nothing*.txt"), "no file matches the pattern")]
     bad = tmp_path / "bad.txt"
     bad.write_text("2 2\n0 3 1\n")
     with pytest.raises(sk.ParseError, match="bad.txt:2"):  # named explicitly: its error is reported

@@ -23,10 +23,14 @@ from schedkit.errors import InvalidParameterError, ParseError, SchedkitError
 REFERENCE_NAME = "reference.csv"
 REFERENCE_COLUMNS = ("instance", "lb", "ub", "optimal", "source")
 #: files a folder scan never treats as instances
-_SKIP_SUFFIXES = {".csv", ".md", ".rst", ".html", ".pdf", ".png", ".svg", ".db", ".sqlite", ".py", ".sh"}
+_SKIP_SUFFIXES = {
+    *(".csv", ".md", ".rst", ".html", ".pdf", ".png", ".svg", ".py", ".sh"),
+    *(".db", ".sqlite", ".db-journal", ".db-wal", ".db-shm", ".log", ".out", ".err", ".tmp"),
+    *(".gz", ".zip", ".tar", ".bz2", ".xz"),
+}
 _SKIP_STEMS = {"readme", "license", "sources", "changelog"}
 _SPEC = re.compile(r"^(?P<path>.+)#(?P<first>\d+)(?:-(?P<last>\d+))?$")
-_MAX_PROBE = 1 << 20
+_MAX_PROBE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,10 @@ def instance_count(file: str) -> int:
     low, high = 2, 4
     while high <= _MAX_PROBE and ok(high):
         low, high = high, high * 2
+    if high > _MAX_PROBE:
+        raise ParseError(
+            f"the reader accepts any instance index (tried up to {_MAX_PROBE}); use FILE#K", file
+        )
     while high - low > 1:
         mid = (low + high) // 2
         if ok(mid):
@@ -230,6 +238,10 @@ def find_instances(
     seen: set[str] = set()
     out: list[Instance] = []
     for spec in specs:
+        if glob.has_magic(spec) and not os.path.exists(spec) and not glob.glob(spec, recursive=True):
+            if callable(on_skip):
+                on_skip(spec, "no file matches the pattern")
+            continue
         for file, first, last, explicit in _expand(spec):
             file = os.path.abspath(file)
             try:

@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     err = sys.stderr
 
     def skipped(path: str, why: str) -> None:
-        print(f"schedkit bench: skipped {path}: {why}", file=err)
+        print(f"schedkit bench: skipped {why if why.startswith(path) else f'{path}: {why}'}", file=err)
 
     methods = parse_methods(args.methods)
     seeds = parse_seeds(args.seeds)
