@@ -125,6 +125,9 @@ def test_crash_error_and_hang_are_recorded(tmp_path: Path, broken_methods: list[
         campaign.run()
         assert time.monotonic() - started < 60  # the hung run was killed, not waited for
         rows = {r["method"]: r for r in st.rows()}
+        assert {s.method for s in Campaign(specs, st).missing()} == {"test:terminated"}
+        again = Campaign(specs, st).missing(retry_failed=True)  # failed runs are removed, to run again
+        assert {s.method for s in again} == set(broken_methods) and len(st) == 1
     assert rows["rule:spt"]["status"] == "FEASIBLE" and rows["rule:spt"]["verdict"] == "feasible"
     assert rows["test:raise"]["status"] == "ERROR"
     assert "RuntimeError: deliberate failure" in rows["test:raise"]["error"]
