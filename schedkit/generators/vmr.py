@@ -67,6 +67,8 @@ def generate(
     anti_affinity: int = 0,
     group_size: int = 3,
     tight: float = 0.0,
+    largest_first: bool = True,
+    churn: float = 0.0,
 ) -> VMRescheduling:
     """A random mapping on ``pms`` PMs (see the module docstring).
 
@@ -92,6 +94,7 @@ def generate(
     weights /= weights.sum()
     target = utilisation * pms * 2 * NODE_CPU
     if vms is None:
+        w = weights
         mean = float((weights * cores).sum())
         draws = rng.choice(len(REAL_MIX), size=int(target / mean * 1.5) + 16, p=weights)
         cum = np.cumsum(cores[draws])
@@ -99,35 +102,23 @@ def generate(
     else:
         w = _tilted(weights, cores, target / max(vms, 1)) if vms else weights
         types = rng.choice(len(REAL_MIX), size=vms, p=w)
-    order = np.argsort(-cores[types], kind="stable")
+    order = np.argsort(-cores[types], kind="stable") if largest_first else rng.permutation(len(types))
     free = np.full((pms, 2), NODE_CPU, np.int64)
-    vm_pm, vm_numa, vm_type = [], [], []
-    half_of = np.array([t[1] // t[2] for t in REAL_MIX], np.int64)
-    double_of = np.array([t[2] == 2 for t in REAL_MIX])
-    for t in types[order]:
-        t = int(t)
-        if not _fits_somewhere(free, half_of[t], double_of[t]):
-            # replace by a type that still fits, drawn from the mix (keeps the VM count)
-            ok = [u for u in range(len(REAL_MIX)) if _fits_somewhere(free, half_of[u], double_of[u])]
-            if not ok:
-                continue
-            w = weights[ok] / weights[ok].sum()
-            t = int(rng.choice(ok, p=w))
-        if double_of[t]:
-            half = half_of[t]
-            ok = np.flatnonzero((free >= half).all(axis=1))
-            q = int(ok[_pick(rng, free[ok].min(axis=1) - half, tight)])
-            free[q] -= half
-            vm_pm.append(q)
-            vm_numa.append(BOTH)
-        else:
-            total = half_of[t]
-            ok = np.flatnonzero((free >= total).ravel())
-            q, j = divmod(int(ok[_pick(rng, free.ravel()[ok] - total, tight)]), 2)
-            free[q, j] -= total
-            vm_pm.append(q)
-            vm_numa.append(j)
-        vm_type.append(t)
+    placed = _place(rng, types[order], free, w, tight)
+    if churn > 0 and placed:
+        # departures at random, then as many arrivals in random order: scattered free CPU
+        gone = set(rng.choice(len(placed), size=int(churn * len(placed)), replace=False).tolist())
+        for i in gone:
+            t, q, j = placed[i]
+            if j == BOTH:
+                free[q] += _HALF[t]
+            else:
+                free[q, j] += _HALF[t]
+        kept = [x for i, x in enumerate(placed) if i not in gone]
+        placed = kept + _place(rng, rng.choice(len(REAL_MIX), size=len(gone), p=w), free, w, tight)
+    vm_type = [x[0] for x in placed]
+    vm_pm = [x[1] for x in placed]
+    vm_numa = [x[2] for x in placed]
     perm = rng.permutation(len(vm_pm))
     vm_pm_a = np.array(vm_pm, np.int64)[perm]
     vm_numa_a = np.array(vm_numa, np.int64)[perm]
@@ -153,6 +144,37 @@ def generate(
         name=f"vmr_{pms}pm_{len(perm)}vm_s{seed}",
         meta=_meta(seed),
     )
+
+
+_HALF = np.array([t[1] // t[2] for t in REAL_MIX], np.int64)  # cores per used NUMA node
+_DOUBLE = np.array([t[2] == 2 for t in REAL_MIX])
+
+
+def _place(
+    rng: np.random.Generator, types: np.ndarray, free: np.ndarray, w: np.ndarray, tight: float
+) -> list[tuple[int, int, int]]:
+    """Place VMs of ``types`` in order (updating ``free``); (type, PM, NUMA code) per VM."""
+    out = []
+    for t in types:
+        t = int(t)
+        if not _fits_somewhere(free, _HALF[t], _DOUBLE[t]):
+            # replace by a type that still fits, drawn from the mix (keeps the VM count)
+            ok = [u for u in range(len(REAL_MIX)) if _fits_somewhere(free, _HALF[u], _DOUBLE[u])]
+            if not ok:
+                continue
+            t = int(rng.choice(ok, p=w[ok] / w[ok].sum()))
+        half = _HALF[t]
+        if _DOUBLE[t]:
+            ok = np.flatnonzero((free >= half).all(axis=1))
+            q = int(ok[_pick(rng, free[ok].min(axis=1) - half, tight)])
+            free[q] -= half
+            out.append((t, q, BOTH))
+        else:
+            ok = np.flatnonzero((free >= half).ravel())
+            q, j = divmod(int(ok[_pick(rng, free.ravel()[ok] - half, tight)]), 2)
+            free[q, j] -= half
+            out.append((t, q, j))
+    return out
 
 
 def _fits_somewhere(free: np.ndarray, per_node: int, double: bool) -> bool:

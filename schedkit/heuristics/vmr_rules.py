@@ -11,8 +11,9 @@ one (CPU, memory, NUMA) class see the same destinations, so the destination side
 once per class (numpy, classes x nodes); ties go to the tightest destination.
 
 ``rule:bestfit``: visit NUMA nodes from the most fragmented (largest ``free mod 16``);
-on each, move out the VM whose departure leaves the smallest residue, to the node where it
-fits most tightly (best fit), if the move lowers the total residue. A re-packing baseline in
+on each, among the VMs whose departure shrinks the node's residue, move out the one that
+leaves the smallest residue, to the node where it fits most tightly (best fit), if the move
+lowers the total residue. A re-packing baseline in
 the spirit of the bin-packing heuristics the VM rescheduling literature compares against.
 """
 
@@ -191,8 +192,9 @@ def bestfit_moves(problem: VMRescheduling, ctx: SolveContext | None = None) -> M
         p, j = divmod(flat, 2)
         if not _repack_one(st, p, j):
             tried[p, j] = True
-        else:
-            tried[:] = False
+        else:  # the nodes the move touched get another visit
+            _, sp, _, dp, _ = st.moves[-1]
+            tried[[sp, dp]] = False
             tried[~active] = True
     return st
 
@@ -204,6 +206,8 @@ def _repack_one(st: MappingState, p: int, j: int) -> bool:
     if not len(on):
         return False
     src = _source_gain(st, on)
+    keep = src > 0  # only departures that shrink this node's fragment
+    on, src = on[keep], src[keep]
     after = (st.free_c[p, j] + prob.vm_cpu[on]) % SLOT
     order = np.lexsort((prob.vm_cpu[on], after))
     fc, fm, act = st.free_c, st.free_m, prob.pm_active

@@ -34,6 +34,8 @@ from schedkit.problems.vmr import BOTH, SLOT, VMRescheduling
 from schedkit.result import Result, Status
 
 Counts = dict[tuple[int, int], tuple[int, int]]  # (class, slot) -> (in, out), nonzero only
+#: seconds kept back at the end of a timed call for sequencing, the re-check and teardown
+FINAL_RESERVE = 0.5
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Aggregate:
     cls_vms: list[np.ndarray]
     groups: list[np.ndarray]  # anti-affinity groups as class numbers
     initial: list[dict[int, int]] = field(default_factory=list)  # per class: slot -> count
+    grouped_classes: frozenset[int] = frozenset()  # classes of anti-affinity members
 
     @property
     def num_nodes(self) -> int:
@@ -189,6 +192,7 @@ def aggregate(problem: VMRescheduling) -> Aggregate:
         cls_vms=cls_vms,
         groups=groups,
     )
+    agg.grouped_classes = frozenset(int(k) for g in groups for k in g)
     agg.initial = [slot_counts(agg, k, p.vm_pm, p.vm_numa) for k in range(agg.num_classes)]
     return agg
 
@@ -375,6 +379,7 @@ class PhaseOutcome:
     status: Status  # of the model solve (OPTIMAL: proven for that model)
     counts: Counts | None
     bound: float | None  # bound on the residue sum, units (full model only)
+    build_time: float = 0.0  # seconds spent building the model before the solver started
 
 
 #: ``fn(agg, ctx, safe, hint_counts, time_limit) -> PhaseOutcome``
@@ -413,8 +418,11 @@ def solve_two_phase(
             best_moves, best_units, hint = moves, units, safe.counts
             ctx.incumbent = problem.plan(best_moves)
     bound_fr: float | None = None
-    if not (agg.fr_units(best_units) <= trivial + 1e-12) and not ctx.expired():
-        remaining = ctx.remaining(0.15)
+    remaining = ctx.remaining(FINAL_RESERVE)
+    # the full model is about twice the safe one: skip it when it could not even be built in time
+    too_late = remaining is not None and remaining < 3 * safe.build_time + 0.2
+    stats["full_skipped"] = too_late
+    if not (agg.fr_units(best_units) <= trivial + 1e-12) and not ctx.expired() and not too_late:
         t0 = ctx.elapsed()
         full = model(agg, ctx, False, hint, remaining)
         stats["full_status"] = str(full.status)

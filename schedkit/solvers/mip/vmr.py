@@ -18,7 +18,14 @@ from schedkit.context import SolveContext
 from schedkit.problems.vmr import VMRescheduling
 from schedkit.result import Result
 from schedkit.solvers.mip.runner import backend_of, run_pulp
-from schedkit.solvers.vmr_common import Aggregate, Counts, PhaseOutcome, final_free_units, solve_two_phase
+from schedkit.solvers.vmr_common import (
+    FINAL_RESERVE,
+    Aggregate,
+    Counts,
+    PhaseOutcome,
+    final_free_units,
+    solve_two_phase,
+)
 
 #: share of the time left after the greedy given to the safe model
 SAFE_SHARE = 0.5
@@ -37,6 +44,8 @@ def build(agg: Aggregate, safe: bool, mnl: int) -> tuple[pulp.LpProblem, dict, d
     for k in range(agg.num_classes):
         c, mem = int(agg.cls_cpu[k]), int(agg.cls_mem[k])
         ub = min(mnl, len(agg.cls_vms[k]))
+        if safe and c % agg.mod == 0 and k not in agg.grouped_classes:
+            continue  # moves that change no residue and whose freed room the safe model cannot use
         if ub == 0:
             continue
         ins_k, outs_k = [], []
@@ -119,7 +128,9 @@ def _anti_affinity(prob: pulp.LpProblem, agg: Aggregate, var_in: dict, var_out: 
 def _solve_model(
     agg: Aggregate, ctx: SolveContext, safe: bool, hint: Counts, time_limit: float | None
 ) -> PhaseOutcome:
+    entered = ctx.elapsed()
     prob, var_in, var_out, node_vars = build(agg, safe, agg.problem.mnl)
+    built = ctx.elapsed() - entered
     for key, v in var_in.items():
         v.setInitialValue(hint.get(key, (0, 0))[0])
     for key, v in var_out.items():
@@ -131,7 +142,13 @@ def _solve_model(
         r.setInitialValue(int(free[n]) % agg.mod)
     sub = ctx
     if time_limit is not None:
-        sub = dataclasses.replace(ctx, time_limit=ctx.elapsed() + time_limit)
+        # the phase ends ``time_limit`` after it was entered, model building included
+        end = (
+            min(entered + time_limit, ctx.time_limit - FINAL_RESERVE)
+            if ctx.time_limit is not None
+            else entered + time_limit
+        )
+        sub = dataclasses.replace(ctx, time_limit=max(end, ctx.elapsed() + 0.01))
     out = run_pulp(prob, sub, backend=backend_of(ctx.method), warm_start=True)
     counts: Counts | None = None
     if out.has_solution:
@@ -145,7 +162,7 @@ def _solve_model(
             if val:
                 raw[key] = (raw.get(key, (0, 0))[0], val)
         counts = {k: (max(0, i - o), max(0, o - i)) for k, (i, o) in raw.items() if i != o}
-    return PhaseOutcome(out.status, counts, None if safe else out.bound)
+    return PhaseOutcome(out.status, counts, None if safe else out.bound, built)
 
 
 def solve(problem: VMRescheduling, ctx: SolveContext) -> Result:
