@@ -257,3 +257,20 @@ def _count(db: Path) -> int:
             con.close()
     except sqlite3.Error:
         return 0
+
+
+# the fresh-process path used on Dask workers ------------------------------------------------------------
+def test_run_isolated_ships_the_file_and_kills_on_deadline(tmp_path: Path) -> None:
+    from schedkit.bench.worker import run_isolated
+
+    _write_set(tmp_path / "set", n=1)
+    (spec,) = build_campaign(find_instances([str(tmp_path / "set")]), ["cpsat"], [0], 5)
+    data = Path(spec.instance.file).read_bytes()
+    moved = spec.to_dict()
+    moved["instance"]["path"] = moved["instance"]["file"] = str(
+        tmp_path / "elsewhere" / "g01.txt"
+    )  # not there
+    record = run_isolated(moved, data, None, 120.0)
+    assert (record["key"], record["status"], record["check"]) == (spec.key, "OPTIMAL", "feasible")
+    killed = run_isolated(spec.to_dict(), data, None, 0.01)  # no Python starts in 10 ms
+    assert killed["status"] == "TIMEOUT" and "killed after" in killed["error"]
