@@ -182,13 +182,16 @@ class Store:
         }
         names = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)
-        self.conn.execute("begin immediate")
         try:
-            cur = self.conn.execute(f"insert or ignore into runs ({names}) values ({marks})", row)
-            self.conn.execute("commit")
-        except BaseException:
-            self._rollback()
-            raise
+            self.conn.execute("begin immediate")
+            try:
+                cur = self.conn.execute(f"insert or ignore into runs ({names}) values ({marks})", row)
+                self.conn.execute("commit")
+            except BaseException:
+                self._rollback()
+                raise
+        except sqlite3.Error as exc:
+            raise InvalidParameterError(f"{self.path}: cannot record a run ({exc})") from None
         return cur.rowcount == 1
 
     def delete(self, keys: Iterable[str]) -> int:
