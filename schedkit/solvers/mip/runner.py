@@ -70,7 +70,7 @@ def run_pulp(
     remaining = ctx.remaining(reserve)
     limit = None if remaining is None else max(0.01, remaining)
     if backend == "highs":
-        solver = pulp.HiGHS(msg=ctx.verbose, timeLimit=limit, random_seed=ctx.seed)
+        solver = _Highs(ctx, reserve, warm_start, msg=ctx.verbose, timeLimit=limit, random_seed=ctx.seed)
     elif backend == "cbc":
         solver = pulp.PULP_CBC_CMD(
             msg=ctx.verbose,
@@ -81,8 +81,6 @@ def run_pulp(
         )
     else:
         raise InvalidParameterError(f"unknown MIP backend {backend!r}")
-    if backend == "highs" and warm_start:
-        solver = _HighsWarm(msg=ctx.verbose, timeLimit=limit, random_seed=ctx.seed)
     _solve_interruptibly(prob, solver, ctx, backend)
     has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     objective = pulp.value(prob.objective) if has_solution else None
@@ -137,16 +135,27 @@ def _hit_gap(prob: pulp.LpProblem) -> bool:
     return prob.solverModel.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
-class _HighsWarm(pulp.HiGHS):  # type: ignore[misc]
-    """HiGHS that passes the variables' initial values as a starting solution."""
+class _Highs(pulp.HiGHS):  # type: ignore[misc]
+    """PuLP's HiGHS, with the time limit set when the solve starts (PuLP's hand-over of a
+    large model to HiGHS takes seconds and must count against the limit), and the
+    variables' initial values passed as a starting solution when ``warm_start`` is set."""
+
+    def __init__(self, ctx: SolveContext, reserve: float, warm_start: bool, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._ctx = ctx
+        self._reserve = reserve
+        self._warm_start = warm_start
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
         import highspy
 
-        variables = lp.variables()
-        values = [v.varValue if v.varValue is not None else 0.0 for v in variables]
-        sol = highspy.HighsSolution()
-        sol.col_value = values
-        sol.value_valid = True
-        lp.solverModel.setSolution(sol)
+        remaining = self._ctx.remaining(self._reserve)
+        if remaining is not None:
+            lp.solverModel.setOptionValue("time_limit", max(0.01, remaining))
+        if self._warm_start:
+            values = [v.varValue if v.varValue is not None else 0.0 for v in lp.variables()]
+            sol = highspy.HighsSolution()
+            sol.col_value = values
+            sol.value_valid = True
+            lp.solverModel.setSolution(sol)
         lp.solverModel.run()
