@@ -16,8 +16,13 @@ import pulp
 from schedkit.context import SolveContext
 from schedkit.heuristics.flexible_rules import dispatch
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
-from schedkit.result import Result
+from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import backend_of, run_pulp
+
+#: seconds kept for solving and extraction when model building runs long
+_BUILD_RESERVE = 0.3
+#: time PuLP takes to hand the model to the solver, relative to building it (measured: 1.1-1.3)
+_HANDOVER = 1.4
 
 
 def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
@@ -67,6 +72,14 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
             on_machine[alt_m[a]].append((o, a))
     y: dict[tuple[int, int], pulp.LpVariable] = {}
     big = horizon
+    built = 0
+    total = sum(
+        job_of[o] != job_of[p]
+        for items in on_machine
+        for i, (o, _) in enumerate(items)
+        for p, _ in items[i + 1 :]
+    )
+    build_started = ctx.elapsed()
     for k, items in enumerate(on_machine):
         for i, (o, a) in enumerate(items):
             for p, b in items[i + 1 :]:
@@ -75,12 +88,40 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
                 key = (o, p) if o < p else (p, o)
                 if key not in y:
                     y[key] = pulp.LpVariable(f"y{key[0]}_{key[1]}", cat="Binary")
-                yy = y[key] if key == (o, p) else 1 - y[key]  # 1: o before p
-                off = 2 - x[a] - x[b]
-                prob += s[p] >= s[o] + alt_d[a] - big * (1 - yy) - big * off, f"seq{o}_{p}_{k}a"
-                prob += s[o] >= s[p] + alt_d[b] - big * yy - big * off, f"seq{o}_{p}_{k}b"
+                # "o before p" is y when key == (o, p), else 1 - y: c0 + c1 * y
+                c0, c1 = (0, 1) if key == (o, p) else (1, -1)
+                # s_p >= s_o + d_a - big (1 - before) - big (2 - x_a - x_b)  and
+                # s_o >= s_p + d_b - big before - big (2 - x_a - x_b), terms moved to the left
+                terms: dict[pulp.LpVariable, float] = {}
+                fixed = 0
+                for xv in (x[a], x[b]):
+                    if isinstance(xv, int):
+                        fixed += 1
+                    else:
+                        terms[xv] = -big
+                first = {s[p]: 1, s[o]: -1, y[key]: -big * c1, **terms}
+                second = {s[o]: 1, s[p]: -1, y[key]: big * c1, **terms}
+                rhs_first = alt_d[a] - 3 * big + big * c0 + big * fixed
+                rhs_second = alt_d[b] - 2 * big - big * c0 + big * fixed
+                prob.addConstraint(
+                    pulp.LpConstraint(pulp.LpAffineExpression(first), pulp.LpConstraintGE, rhs=rhs_first),
+                    f"seq{o}_{p}_{k}a",
+                )
+                prob.addConstraint(
+                    pulp.LpConstraint(pulp.LpAffineExpression(second), pulp.LpConstraintGE, rhs=rhs_second),
+                    f"seq{o}_{p}_{k}b",
+                )
+                built += 1
+                if built % 1000 == 0 and ctx.time_limit is not None:
+                    # time to finish the model and hand it to the solver, extrapolated
+                    rate = (ctx.elapsed() - build_started) / built
+                    if ctx.remaining() < rate * ((total - built) + _HANDOVER * total) + _BUILD_RESERVE:
+                        return Result(Status.UNKNOWN, None, None, start_solution, stats={"backend": backend})
     _set_start(problem, start_solution, s, x, y, cmax, alts)
-    out = run_pulp(prob, ctx, backend=backend, warm_start=True)
+    handover = _HANDOVER * (ctx.elapsed() - build_started)
+    if ctx.time_limit is not None and ctx.remaining() < handover + _BUILD_RESERVE:
+        return Result(Status.UNKNOWN, None, None, start_solution, stats={"backend": backend})
+    out = run_pulp(prob, ctx, backend=backend, warm_start=True, reserve=handover + 0.1)
     solution = None
     if out.has_solution:
         mach = np.empty(n_ops, dtype=np.int64)
