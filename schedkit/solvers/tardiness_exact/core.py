@@ -21,46 +21,135 @@ lower bound ``>= ub``. Per subproblem:
    ``C(δ) > d_[k+δ]`` (otherwise job ``k+δ`` can follow ``k`` on time) and δ needs
    ``C(δ) <= d_[k+δ+1]``. The remaining δ are branched on in order of their lower bound,
    with the usual bounding.
-4. Memoisation: exact optima and proven lower bounds per ``(jobs, t)``.
+4. Memoisation per job set, over start times: exact optima and proven lower bounds per
+   ``t``. Results at other start times bound the current one: ``F(t) >= F(t') + (t - t') U``
+   for ``t' <= t`` (``U`` = fewest late jobs at ``t'``, Moore-Hodgson: those jobs are late in
+   every sequence and each is delayed by ``t - t'``), ``F(t) >= F(t') - m (t' - t)`` for
+   ``t' > t``, and the optimal sequence at the nearest earlier ``t'`` is an upper bound.
+
+Known weakness: instances with clustered due dates (RDD = 0.2, TF 0.4-0.8) produce the same
+small job sets at hundreds of start times and the search does not finish at n >= 200 within
+seconds; the literature's stronger bounds (e.g. due-date reassignment) are not implemented.
 
 Every elimination rule above is checked against brute-force enumeration in the tests.
 """
 
 from __future__ import annotations
 
+import heapq
 import time
 
 import numpy as np
+
+_INF = float("inf")
 
 
 class TimeUp(Exception):
     """Raised inside the search when the deadline passes."""
 
 
+class _Set:
+    """What a job set knows independently of its start time, and its memo over start times."""
+
+    __slots__ = (
+        "jobs",
+        "m",
+        "total",
+        "cp",
+        "ds",
+        "kpos",
+        "pref",
+        "nxt",
+        "first",
+        "first_t",
+        "exact",
+        "lower",
+        "late",
+    )
+
+    def __init__(self, jobs: tuple[int, ...], P: list[int], D: list[int]):
+        self.jobs = jobs
+        m = self.m = len(jobs)
+        self.total = sum(P[j] for j in jobs)
+        self.cp = np.cumsum(np.sort(np.array([P[j] for j in jobs], dtype=np.int64)))
+        self.ds = np.array([D[j] for j in jobs], dtype=np.int64)  # EDD order: already sorted
+        kpos = 0
+        for i in range(1, m):
+            if P[jobs[i]] >= P[jobs[kpos]]:
+                kpos = i
+        self.kpos = kpos
+        # completion time of k, minus t, for each delta; due date of the job after it
+        self.pref = np.cumsum(np.array([P[j] for j in jobs], dtype=np.int64))[kpos:]
+        self.nxt = np.array([D[j] for j in jobs[kpos + 1 :]] + [2**62], dtype=np.int64)
+        # Emmons-first candidate: shortest job (ties: earliest due); it precedes all when t >= first_t
+        i = min(jobs, key=lambda j: (P[j], D[j], j))
+        self.first = i
+        self.first_t = max([D[i] - P[j] for j in jobs if j != i and D[j] < D[i]], default=-(2**62))
+        if any(P[j] < P[i] for j in jobs):
+            self.first_t = 2**62
+        self.exact: dict[int, tuple[int, tuple[int, ...]]] = {}
+        self.lower: dict[int, int] = {}
+        self.late: dict[int, int] = {}  # start time -> fewest late jobs (Moore-Hodgson)
+
+    def sorted_bound(self, t: int) -> int:
+        return int(np.maximum(0, t + self.cp - self.ds).sum())
+
+    def memo_bound(self, t: int) -> int:
+        """Bound from other start times: F(t) >= F(t') for t' <= t, >= F(t') - m (t' - t) above."""
+        best = 0
+        m = self.m
+        for t2, (v, _) in self.exact.items():
+            b = v + (t - t2) * self.late.get(t2, 0) if t2 <= t else v - m * (t2 - t)
+            if b > best:
+                best = b
+        for t2, v in self.lower.items():
+            b = v if t2 <= t else v - m * (t2 - t)
+            if b > best:
+                best = b
+        return best
+
+
 class _Search:
-    def __init__(self, p: np.ndarray, d: np.ndarray, deadline: float | None, stop: object = None):
+    def __init__(
+        self,
+        p: np.ndarray,
+        d: np.ndarray,
+        deadline: float | None,
+        stop: object = None,
+        bounded: bool = True,
+        reduce: bool = True,
+    ):
         n = len(p)
         self.order = np.lexsort((np.arange(n), p, d))  # EDD, ties: shorter, then lower number
         self.P = [int(x) for x in p[self.order]]
         self.D = [int(x) for x in d[self.order]]
-        self.exact: dict[tuple[tuple[int, ...], int], tuple[int, tuple[int, ...]]] = {}
-        self.lower: dict[tuple[tuple[int, ...], int], int] = {}
+        self.sets: dict[tuple[int, ...], _Set] = {}
         self.deadline = deadline
         self.stop = stop
         self.calls = 0
+        self.bounded = bounded
+        self.reduce = reduce
 
-    # bounds --------------------------------------------------------------------------------
+    def info(self, jobs: tuple[int, ...]) -> _Set:
+        s = self.sets.get(jobs)
+        if s is None:
+            s = self.sets[jobs] = _Set(jobs, self.P, self.D)
+        return s
+
     def lb(self, jobs: tuple[int, ...], t: int) -> int:
+        return self.info(jobs).sorted_bound(t)
+
+    def fewest_late(self, jobs: tuple[int, ...], t: int) -> int:
+        """Moore-Hodgson: the fewest late jobs of any sequence of ``jobs`` started at ``t``."""
         P, D = self.P, self.D
-        ps = sorted(P[j] for j in jobs)
-        ds = sorted(D[j] for j in jobs)  # jobs are in EDD order already, but keep it general
+        heap: list[int] = []
         c = t
-        total = 0
-        for k in range(len(ps)):
-            c += ps[k]
-            if c > ds[k]:
-                total += c - ds[k]
-        return total
+        for j in jobs:  # EDD order
+            c += P[j]
+            heapq.heappush(heap, -P[j])
+            if c > D[j]:
+                c += heapq.heappop(heap)
+        return len(jobs) - len(heap)
 
     def cost(self, seq: tuple[int, ...] | list[int], t: int) -> int:
         P, D = self.P, self.D
@@ -82,31 +171,37 @@ class _Search:
             j = jobs[0]
             v = max(0, t + self.P[j] - self.D[j])
             return (v, jobs) if v < ub else (v, None)
-        key = (jobs, t)
-        hit = self.exact.get(key)
+        s = self.info(jobs)
+        hit = s.exact.get(t)
         if hit is not None:
             return hit if hit[0] < ub else (hit[0], None)
-        known = self.lower.get(key, 0)
+        known = max(s.lower.get(t, 0), s.sorted_bound(t))
         if known >= ub:
             return known, None
+        known = max(known, s.memo_bound(t))
+        if known >= ub:
+            s.lower[t] = known
+            return known, None
         self.calls += 1
-        if self.calls & 1023 == 0:
+        if self.calls & 255 == 0:
             if self.deadline is not None and time.perf_counter() > self.deadline:
                 raise TimeUp
             if self.stop is not None and self.stop.is_set():
                 raise TimeUp
-        res = self._solve(jobs, t, ub, max(known, self.lb(jobs, t)))
+        res = self._solve(s, t, ub, known)
         if res[1] is not None:
-            self.exact[key] = (res[0], res[1])
+            s.exact[t] = (res[0], res[1])
+            s.lower.pop(t, None)
+            if res[0] > 0:
+                s.late[t] = self.fewest_late(s.jobs, t)
         else:
-            self.lower[key] = max(known, res[0])
+            s.lower[t] = max(s.lower.get(t, 0), res[0])
         return res
 
-    def _solve(self, jobs: tuple[int, ...], t: int, ub: float, lb: int) -> tuple[int, tuple[int, ...] | None]:
+    def _solve(self, s: _Set, t: int, ub: float, lb: int) -> tuple[int, tuple[int, ...] | None]:
         P, D = self.P, self.D
-        if lb >= ub:
-            return lb, None
-        # upper bound from EDD (jobs are in EDD order) and SPT
+        jobs = s.jobs
+        # upper bound: EDD (the set's order), SPT, and the optima at other start times
         best_val = self.cost(jobs, t)
         best_seq: tuple[int, ...] | None = jobs
         if best_val > lb:
@@ -114,39 +209,38 @@ class _Search:
             v = self.cost(spt, t)
             if v < best_val:
                 best_val, best_seq = v, spt
+        if best_val > lb and s.exact:
+            below = [t2 for t2 in s.exact if t2 <= t]
+            near = max(below) if below else min(s.exact)
+            seq = s.exact[near][1]
+            v = self.cost(seq, t)
+            if v < best_val:
+                best_val, best_seq = v, seq
         if best_val <= lb:
             return (best_val, best_seq) if best_val < ub else (best_val, None)
         if best_val >= ub:
             best_val, best_seq = ub, None
-        total = t + sum(P[j] for j in jobs)
         # reduction: a job on time at the end goes last (the one due last)
         last = jobs[-1]
-        if D[last] >= total:
+        if self.reduce and D[last] >= t + s.total:
             sub, seq = self.solve(jobs[:-1], t, best_val)
             return self._finish(sub, seq, (last,), 0, best_val, best_seq, prefix=False)
         # reduction: Emmons-first job
-        first = self._emmons_first(jobs, t)
-        if first is not None:
+        if self.reduce and t >= s.first_t:
+            first = s.first
             tk = max(0, t + P[first] - D[first])
             rest = tuple(j for j in jobs if j != first)
             sub, seq = self.solve(rest, t + P[first], best_val - tk)
             return self._finish(sub, seq, (first,), tk, best_val, best_seq, prefix=True)
         # Lawler's decomposition on the longest job
-        m = len(jobs)
-        kpos = 0
-        for i in range(1, m):
-            if P[jobs[i]] >= P[jobs[kpos]]:
-                kpos = i
+        kpos = s.kpos
         k = jobs[kpos]
-        c = t + sum(P[jobs[i]] for i in range(kpos + 1))
+        comp = t + s.pref  # completion of k for each delta
+        ok = comp <= s.nxt
+        ok[1:] &= comp[1:] > np.array([D[j] for j in jobs[kpos + 1 :]], dtype=np.int64)
         options = []
-        for delta in range(m - kpos):
-            if delta > 0:
-                c += P[jobs[kpos + delta]]
-                if c <= D[jobs[kpos + delta]]:
-                    continue
-            if kpos + delta + 1 < m and c > D[jobs[kpos + delta + 1]]:
-                continue
+        for delta in np.flatnonzero(ok).tolist():
+            c = int(comp[delta])
             left = jobs[:kpos] + jobs[kpos + 1 : kpos + delta + 1]
             right = jobs[kpos + delta + 1 :]
             tk = max(0, c - D[k])
@@ -157,10 +251,10 @@ class _Search:
         for bound, _, left, right, c, tk, _lbl, lbr in options:
             if bound >= best_val:
                 break
-            v1, s1 = self.solve(left, t, best_val - tk - lbr)
+            v1, s1 = self.solve(left, t, best_val - tk - lbr if self.bounded else _INF)
             if s1 is None:
                 continue
-            v2, s2 = self.solve(right, c, best_val - tk - v1)
+            v2, s2 = self.solve(right, c, best_val - tk - v1 if self.bounded else _INF)
             if s2 is None:
                 continue
             val = v1 + tk + v2
@@ -173,11 +267,13 @@ class _Search:
     def _bound(self, jobs: tuple[int, ...], t: int) -> int:
         if not jobs:
             return 0
-        key = (jobs, t)
-        hit = self.exact.get(key)
+        if len(jobs) == 1:
+            return max(0, t + self.P[jobs[0]] - self.D[jobs[0]])
+        s = self.info(jobs)
+        hit = s.exact.get(t)
         if hit is not None:
             return hit[0]
-        return max(self.lower.get(key, 0), self.lb(jobs, t))
+        return max(s.lower.get(t, 0), s.sorted_bound(t))
 
     def _finish(
         self,
@@ -194,16 +290,6 @@ class _Search:
         if best_seq is not None:
             return int(best_val), best_seq
         return max(int(best_val), sub + fixed_cost), None
-
-    def _emmons_first(self, jobs: tuple[int, ...], t: int) -> int | None:
-        """A job that Emmons' first condition puts before every other job, or None."""
-        P, D = self.P, self.D
-        i = min(jobs, key=lambda j: (P[j], D[j], j))
-        pi, di = P[i], D[i]
-        for j in jobs:
-            if j != i and not (pi <= P[j] and di <= max(D[j], t + P[j])):
-                return None
-        return i
 
 
 def search(
@@ -223,7 +309,7 @@ def search(
     rank[s.order] = np.arange(len(p))
     root = tuple(range(len(p)))
     ub_val = s.cost([int(rank[j]) for j in ub_seq], 0)
-    root_lb = s.lb(root, 0)
+    root_lb = s.lb(root, 0) if len(root) > 1 else 0
     if ub_val <= root_lb:
         return ub_seq, ub_val, True, {"subproblems": 0}
     try:
