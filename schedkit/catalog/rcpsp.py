@@ -44,9 +44,16 @@ register_method(
     "CP-SAT intervals + cumulative, horizon and hint from SGS+FBI, energy/critical-path bounds",
     family="cp",
     exact=True,
-    options={"cliques": "no-overlap on greedy cliques of pairwise-disjunctive activities (default true)"},
+    options={
+        "cliques": "no-overlap on greedy cliques of pairwise-disjunctive activities (default true)",
+        "energy": "precedence-energy bounds on start windows and the makespan (default true)",
+    },
 )
-_MIP_OPTIONS = {"precedence": "'disaggregated' (default, stronger LP) or 'aggregated' (fewer rows)"}
+_MIP_OPTIONS = {
+    "precedence": "'disaggregated' (default, stronger LP) or 'aggregated' (fewer rows)",
+    "cliques": "'at most one running' rows for cliques of disjunctive activities (default true)",
+    "energy": "precedence-energy time windows and makespan rows (default true)",
+}
 register_method(
     KIND,
     "mip",

@@ -111,18 +111,16 @@ def read_sm(text: str, source: str) -> Rcpsp:
         raise ParseError("no '- renewable :' line in the header", source, header_line.number)
     if n_jobs < 1:
         raise lines.error(header_line, f"number of jobs must be >= 1, got {n_jobs}")
-    for key, title in (
-        ("prec", "PRECEDENCE RELATIONS"),
-        ("req", "REQUESTS/DURATIONS"),
-        ("cap", "RESOURCEAVAILABILITIES"),
-    ):
+
+    def require(key: str, title: str) -> int:
         if key not in sections:
             raise ParseError(
                 f"no {title} block: file truncated or not a PSPLIB .sm file", source, lines.last_line + 1
             )
+        return sections[key]
 
     # precedence relations
-    rows = _block_rows(lines, sections["prec"], n_jobs, "PRECEDENCE RELATIONS")
+    rows = _block_rows(lines, require("prec", "PRECEDENCE RELATIONS"), n_jobs, "PRECEDENCE RELATIONS")
     successors: list[list[int]] = []
     succ_lines: list[Line] = []
     for j, line in enumerate(rows):
@@ -138,7 +136,7 @@ def read_sm(text: str, source: str) -> Rcpsp:
         succ_lines.append(line)
 
     # requests / durations
-    rows = _block_rows(lines, sections["req"], n_jobs, "REQUESTS/DURATIONS")
+    rows = _block_rows(lines, require("req", "REQUESTS/DURATIONS"), n_jobs, "REQUESTS/DURATIONS")
     durations: list[int] = []
     demands: list[list[int]] = []
     for j, line in enumerate(rows):
@@ -156,7 +154,7 @@ def read_sm(text: str, source: str) -> Rcpsp:
         demands.append(vals[3:])
 
     # resource availabilities: a title line, then the capacities
-    cap_rows = _block_rows(lines, sections["cap"], 1, "RESOURCEAVAILABILITIES")
+    cap_rows = _block_rows(lines, require("cap", "RESOURCEAVAILABILITIES"), 1, "RESOURCEAVAILABILITIES")
     cap_line = cap_rows[0]
     capacities = lines.ints(cap_line, "capacity")
     if len(capacities) != n_res:

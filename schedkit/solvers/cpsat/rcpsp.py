@@ -51,6 +51,30 @@ def _disjunctive_cliques(problem: Rcpsp, min_size: int = 3) -> list[list[int]]:
     return [[int(busy[i]) for i in c] for c in cliques]
 
 
+def closure(problem: Rcpsp) -> np.ndarray:
+    """Boolean matrix ``reach[i, j]``: ``j`` is a transitive successor of ``i``."""
+    n = problem.num_activities
+    reach = np.zeros((n, n), dtype=bool)
+    for j in problem.topo_order[::-1]:
+        for s in problem.successors(int(j)):
+            reach[j, s] = True
+            reach[j] |= reach[s]
+    return reach
+
+
+def energy_windows(problem: Rcpsp) -> tuple[np.ndarray, np.ndarray]:
+    """Precedence-energy bounds per activity: (work that must precede its start, work that must
+    follow its end), each as max over resources of ceil(energy / capacity)."""
+    reach = closure(problem)
+    work = problem.duration[:, None] * problem.demand  # (n, K)
+    cap = np.maximum(problem.capacity, 1)
+    before = -(-(reach.T.astype(np.int64) @ work) // cap)
+    after = -(-(reach.astype(np.int64) @ work) // cap)
+    head = before.max(axis=1, initial=0)
+    tail = after.max(axis=1, initial=0)
+    return head, tail
+
+
 def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     """Minimise the makespan; returns CP-SAT's proven bound."""
     p = problem
@@ -68,6 +92,11 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
         return Result(Status.OPTIMAL, ub, ub, RcpspSolution(hint), stats={"heuristic": ub})
     es = p.earliest_starts()
     tail = p.tails()
+    use_energy = bool(ctx.option("energy", True))
+    if use_energy:
+        e_head, e_tail = energy_windows(p)
+        es = np.maximum(es, e_head)
+        tail = np.maximum(tail, p.duration + e_tail)
     model = cp_model.CpModel()
     starts = [model.new_int_var(int(es[j]), int(ub - tail[j]), f"s{j}") for j in range(n)]
     intervals = [model.new_fixed_size_interval_var(starts[j], int(p.duration[j]), f"i{j}") for j in range(n)]
@@ -90,7 +119,14 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     terminal = np.flatnonzero(np.diff(p.succ_ptr) == 0)
     for j in terminal:
         model.add(makespan >= starts[int(j)] + int(p.duration[j]))
+    for j in range(n):  # what must follow j (critical path or precedence energy) ends the project
+        if tail[j] > p.duration[j] and np.diff(p.succ_ptr)[j] > 0:
+            model.add(makespan >= starts[j] + int(tail[j]))
     model.minimize(makespan)
+    import os
+
+    if os.environ.get("RC_STRAT"):
+        model.add_decision_strategy(starts, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE)
     for j in range(n):
         model.add_hint(starts[j], int(hint[j]))
 

@@ -21,6 +21,7 @@ from schedkit.errors import InvalidParameterError
 from schedkit.heuristics.rcpsp_sgs import best_schedule
 from schedkit.problems.rcpsp import Rcpsp, RcpspSolution
 from schedkit.result import Result, Status
+from schedkit.solvers.cpsat.rcpsp import _disjunctive_cliques, energy_windows
 from schedkit.solvers.mip.runner import backend_of, run_pulp
 
 PRECEDENCE_FORMS = ("disaggregated", "aggregated")
@@ -29,12 +30,11 @@ PRECEDENCE_FORMS = ("disaggregated", "aggregated")
 class _Steps:
     """``z[j, t]`` over each activity's window: 0 before it, 1 from its latest start on."""
 
-    def __init__(self, problem: Rcpsp, horizon: int):
-        self.es = problem.earliest_starts()
-        self.ls = horizon - problem.tails()
+    def __init__(self, es: np.ndarray, ls: np.ndarray):
+        self.es, self.ls = es, ls
         self.var: dict[int, dict[int, pulp.LpVariable]] = {}
-        for j in range(problem.num_activities):
-            lo, hi = int(self.es[j]), int(self.ls[j])
+        for j in range(len(es)):
+            lo, hi = int(es[j]), int(ls[j])
             self.var[j] = {t: pulp.LpVariable(f"z_{j}_{t}", cat=pulp.LpBinary) for t in range(lo, hi)}
 
     def at(self, j: int, t: int) -> pulp.LpVariable | int:
@@ -51,23 +51,38 @@ class _Steps:
 
 
 def build(
-    problem: Rcpsp, horizon: int, lower: int, form: str = "disaggregated"
+    problem: Rcpsp,
+    horizon: int,
+    lower: int,
+    form: str = "disaggregated",
+    cliques: bool = True,
+    energy: bool = True,
 ) -> tuple[pulp.LpProblem, _Steps, pulp.LpVariable]:
-    """The time-indexed model over ``[0, horizon]``: (model, step variables, makespan)."""
+    """The time-indexed model over ``[0, horizon]``: (model, step variables, makespan).
+
+    ``cliques`` adds, per time, "at most one running" rows for cliques of activities that can
+    never overlap; ``energy`` adds ``C >= S_j + tail_j`` with the precedence-energy tails.
+    Both are valid inequalities that tighten the LP relaxation.
+    """
     if form not in PRECEDENCE_FORMS:
         raise InvalidParameterError(f"precedence must be one of {', '.join(PRECEDENCE_FORMS)}, got {form!r}")
     p = problem
     d = p.duration
     prob = pulp.LpProblem("rcpsp", pulp.LpMinimize)
-    z = _Steps(p, horizon)
+    es, tails = p.earliest_starts(), p.tails()
+    if energy:
+        head, after = energy_windows(p)
+        es, tails = np.maximum(es, head), np.maximum(tails, d + after)
+    z = _Steps(es, horizon - tails)
     for j, row in z.var.items():
         ts = sorted(row)
         for t0, t1 in zip(ts, ts[1:], strict=False):
             prob += row[t0] <= row[t1], f"mono_{j}_{t1}"
     cmax = pulp.LpVariable("makespan", lowBound=lower, upBound=horizon)
     prob += cmax
-    for j in np.flatnonzero(np.diff(p.succ_ptr) == 0):
-        prob += cmax >= z.start(int(j)) + int(d[j]), f"end_{j}"
+    for j in range(p.num_activities):
+        if p.succ_ptr[j + 1] == p.succ_ptr[j] or (energy and tails[j] > d[j] and z.var[j]):
+            prob += cmax >= z.start(j) + int(tails[j]), f"end_{j}"
     for e, (a, b) in enumerate(zip(p.edge_from.tolist(), p.edge_to.tolist(), strict=True)):
         if form == "aggregated":
             prob += z.start(b) >= z.start(a) + int(d[a]), f"prec_{e}"
@@ -89,6 +104,12 @@ def build(
                 continue
             expr = pulp.lpSum(int(p.demand[j, r]) * (z.at(j, t) - z.at(j, t - int(d[j]))) for j in live)
             prob += expr <= int(p.capacity[r]), f"res_{r}_{t}"
+    for c, clique in enumerate(_disjunctive_cliques(p) if cliques else []):
+        for t in range(horizon):
+            live = [j for j in clique if z.es[j] <= t < z.ls[j] + d[j]]
+            if len(live) > 1:
+                expr = pulp.lpSum(z.at(j, t) - z.at(j, t - int(d[j])) for j in live)
+                prob += expr <= 1, f"clq_{c}_{t}"
     return prob, z, cmax
 
 
@@ -106,7 +127,9 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     if ub <= lb:
         return Result(Status.OPTIMAL, ub, ub, RcpspSolution(heur), stats={"heuristic": ub})
     form = str(ctx.option("precedence", "disaggregated"))
-    prob, z, cmax = build(p, ub, lb, form)
+    prob, z, cmax = build(
+        p, ub, lb, form, bool(ctx.option("cliques", True)), bool(ctx.option("energy", True))
+    )
     for j, row in z.var.items():
         for t, v in row.items():
             v.setInitialValue(1 if t >= heur[j] else 0)
