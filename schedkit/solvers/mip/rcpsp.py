@@ -27,15 +27,22 @@ from schedkit.solvers.mip.runner import backend_of, run_pulp
 PRECEDENCE_FORMS = ("disaggregated", "aggregated")
 
 
+def _variable(prob: pulp.LpProblem, name: str, lo: int, hi: int, cat: str) -> pulp.LpVariable:
+    """A variable attached to ``prob`` (PuLP >= 3.3 deprecates free-standing variables)."""
+    if hasattr(prob, "add_variable"):
+        return prob.add_variable(name, lo, hi, cat=cat)
+    return pulp.LpVariable(name, lo, hi, cat=cat)
+
+
 class _Steps:
     """``z[j, t]`` over each activity's window: 0 before it, 1 from its latest start on."""
 
-    def __init__(self, es: np.ndarray, ls: np.ndarray):
+    def __init__(self, prob: pulp.LpProblem, es: np.ndarray, ls: np.ndarray):
         self.es, self.ls = es, ls
         self.var: dict[int, dict[int, pulp.LpVariable]] = {}
         for j in range(len(es)):
             lo, hi = int(es[j]), int(ls[j])
-            self.var[j] = {t: pulp.LpVariable(f"z_{j}_{t}", cat=pulp.LpBinary) for t in range(lo, hi)}
+            self.var[j] = {t: _variable(prob, f"z_{j}_{t}", 0, 1, pulp.LpBinary) for t in range(lo, hi)}
 
     def at(self, j: int, t: int) -> pulp.LpVariable | int:
         """``z[j, t]`` as a variable or a constant."""
@@ -73,12 +80,12 @@ def build(
     if energy:
         head, after = energy_windows(p)
         es, tails = np.maximum(es, head), np.maximum(tails, d + after)
-    z = _Steps(es, horizon - tails)
+    z = _Steps(prob, es, horizon - tails)
     for j, row in z.var.items():
         ts = sorted(row)
         for t0, t1 in zip(ts, ts[1:], strict=False):
             prob += row[t0] <= row[t1], f"mono_{j}_{t1}"
-    cmax = pulp.LpVariable("makespan", lowBound=lower, upBound=horizon)
+    cmax = _variable(prob, "makespan", lower, horizon, pulp.LpContinuous)
     prob += cmax
     for j in range(p.num_activities):
         if p.succ_ptr[j + 1] == p.succ_ptr[j] or (energy and tails[j] > d[j] and z.var[j]):
@@ -135,7 +142,7 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
             v.setInitialValue(1 if t >= heur[j] else 0)
     cmax.setInitialValue(ub)
     out = run_pulp(prob, ctx, backend=backend, warm_start=True)
-    stats = {"heuristic": ub, "variables": len(prob.variables()), "constraints": len(prob.constraints)}
+    stats = {"heuristic": ub, "variables": len(prob.variables()), "constraints": prob.numConstraints()}
     solution = RcpspSolution(heur)
     status = Status.FEASIBLE
     if out.has_solution:
