@@ -56,3 +56,11 @@ def test_hint_is_accepted_and_kept() -> None:
     assert sk.check(p, rm) == [] and rm.objective <= rule.objective
     # each method's proven bound holds for the other's schedule
     assert rm.lower_bound <= r.objective and r.lower_bound <= rm.objective
+
+
+@pytest.mark.parametrize("method", ["cpsat", "mip"])
+def test_tiny_time_limit_still_gives_a_schedule(method: str) -> None:
+    p = sk.read(shared_path("fjsp", "brandimarte", "mk10.fjs"))
+    r = sk.solve(p, method, time_limit=0.3, workers=2, seed=0)
+    assert r.solution is not None and sk.check(p, r) == []
+    assert r.lower_bound <= 189 <= r.objective  # fjsplib lower bound and a valid schedule

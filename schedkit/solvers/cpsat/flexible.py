@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from schedkit.context import SolveContext
 from schedkit.heuristics.flexible_rules import best_of_rules
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
-from schedkit.result import Result
+from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.runner import run_cpsat
 
 #: add the redundant cumulative over the master intervals
@@ -117,6 +117,9 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
                 model.add_hint(lit, int(problem.alt_machine[a]) == int(h_mach[o]))
     if not problem.violations(hint):
         model.add_hint(makespan, int(problem.objective(hint)))
+
+    if ctx.time_limit is not None and ctx.remaining() < 0.05:
+        return Result(Status.UNKNOWN, None, None, rule_solution, stats={"horizon": horizon})
 
     def assignment(value) -> FlexibleSolution:  # noqa: ANN001 (solver or callback)
         mach = np.empty(n_ops, dtype=np.int64)
