@@ -25,7 +25,7 @@ register_format(
     writer="schedkit.formats.vmr:write",
     sniffer="schedkit.formats.vmr:sniff",
     extensions=(".json",),
-    summary="VMR2L JSON mapping (cluster_list/host_info/vm_instance); option mnl (default 50)",
+    summary="VMR2L JSON mapping (cluster_list/host_info/vm_instance); option mnl (default: file's, else 50)",
 )
 
 register_method(

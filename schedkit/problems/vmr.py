@@ -91,6 +91,9 @@ class VMRPlan(Solution):
     def __len__(self) -> int:
         return len(self.vm)
 
+    def __bool__(self) -> bool:  # an empty plan is still a solution ("migrate nothing")
+        return True
+
     def moves(self) -> list[tuple[int, int, int, int, int]]:
         return [
             (int(v), int(a), int(b), int(c), int(d))

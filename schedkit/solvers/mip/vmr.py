@@ -4,20 +4,24 @@ The same count model as :mod:`schedkit.solvers.cpsat.vmr`: integer arrivals and 
 per VM class and slot, class balance, ``sum out <= MNL``, per node
 ``free = free0 + sum cpu (out - in) = (16/unit) q + r`` with integer ``q`` and
 ``0 <= r < 16/unit``, minimise ``sum r``. Solved first as the *safe* model (any order of
-its moves is feasible), then as the full relaxation warm-started from that solution; the
-full model's dual bound is the reported lower bound.
+its moves is feasible), then as the full relaxation; the full model's dual bound is the
+reported lower bound. HiGHS gets no starting solution (see :class:`_WatchedHighs`); CBC
+(``mip-cbc``) is warm-started from the previous phase's solution.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import threading
+import time
 
 import pulp
 
 from schedkit.context import SolveContext
 from schedkit.problems.vmr import VMRescheduling
-from schedkit.result import Result
-from schedkit.solvers.mip.runner import backend_of, run_pulp
+from schedkit.result import Result, Status
+from schedkit.solvers.mip.runner import MipOutcome, backend_of, run_pulp
 from schedkit.solvers.vmr_common import (
     FINAL_RESERVE,
     Aggregate,
@@ -149,7 +153,11 @@ def _solve_model(
             else entered + time_limit
         )
         sub = dataclasses.replace(ctx, time_limit=max(end, ctx.elapsed() + 0.01))
-    out = run_pulp(prob, sub, backend=backend_of(ctx.method), warm_start=True)
+    backend = backend_of(ctx.method)
+    if backend == "highs":
+        out = _run_highs_watched(prob, sub)
+    else:
+        out = run_pulp(prob, sub, backend=backend, warm_start=True)
     counts: Counts | None = None
     if out.has_solution:
         raw: dict[tuple[int, int], tuple[int, int]] = {}
@@ -163,6 +171,52 @@ def _solve_model(
                 raw[key] = (raw.get(key, (0, 0))[0], val)
         counts = {k: (max(0, i - o), max(0, o - i)) for k, (i, o) in raw.items() if i != o}
     return PhaseOutcome(out.status, counts, None if safe else out.bound, built)
+
+
+class _WatchedHighs(pulp.HiGHS):  # type: ignore[misc]
+    """HiGHS with a watchdog that calls ``cancelSolve`` once the limit has passed.
+
+    No starting solution is passed: with one (``setSolution``) HiGHS overran a 3 s limit by
+    8 s on the Medium instance and ended with a weaker bound (318 vs 337 units); the greedy
+    plan stays the incumbent of the method anyway.
+    """
+
+    deadline: float | None = None
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
+        timer = None
+        if self.deadline is not None:
+            timer = threading.Timer(max(0.0, self.deadline - time.perf_counter()), lp.solverModel.cancelSolve)
+            timer.daemon = True
+            timer.start()
+        try:
+            lp.solverModel.run()
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+def _run_highs_watched(prob: pulp.LpProblem, ctx: SolveContext) -> MipOutcome:
+    """Like the shared runner's HiGHS path (dual bound), with the watchdog."""
+    import highspy
+
+    remaining = ctx.remaining(0.1)
+    limit = None if remaining is None else max(0.01, remaining)
+    solver = _WatchedHighs(msg=ctx.verbose, timeLimit=limit, random_seed=ctx.seed)
+    solver.deadline = None if limit is None else time.perf_counter() + limit + 0.1
+    prob.solve(solver)
+    if prob.status == pulp.LpStatusInfeasible:
+        return MipOutcome(Status.INFEASIBLE, False, None, None)
+    has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    objective = pulp.value(prob.objective) if has_solution else None
+    b = prob.solverModel.getInfo().mip_dual_bound
+    bound = math.ceil(b - 1e-6) if math.isfinite(b) else None
+    optimal = has_solution and prob.solverModel.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    if optimal and objective is not None:
+        bound = round(objective) if bound is None else bound
+    if has_solution:
+        return MipOutcome(Status.OPTIMAL if optimal else Status.FEASIBLE, True, objective, bound)
+    return MipOutcome(Status.UNKNOWN, False, None, bound)
 
 
 def solve(problem: VMRescheduling, ctx: SolveContext) -> Result:
