@@ -36,6 +36,7 @@ Every elimination rule above is checked against brute-force enumeration in the t
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import time
 
@@ -65,6 +66,12 @@ class _Set:
         "exact",
         "lower",
         "late",
+        "edd_c",
+        "spt",
+        "spt_c",
+        "spt_d",
+        "after_d",
+        "times",
     )
 
     def __init__(self, jobs: tuple[int, ...], P: list[int], D: list[int]):
@@ -90,6 +97,24 @@ class _Set:
         self.exact: dict[int, tuple[int, tuple[int, ...]]] = {}
         self.lower: dict[int, int] = {}
         self.late: dict[int, int] = {}  # start time -> fewest late jobs (Moore-Hodgson)
+        self.times: list[int] = []  # sorted start times with an entry in exact or lower
+        pe = np.array([P[j] for j in jobs], dtype=np.int64)
+        self.edd_c = np.cumsum(pe)
+        self.spt = tuple(sorted(jobs, key=lambda j: (P[j], D[j], j)))
+        self.spt_c = np.cumsum(np.array([P[j] for j in self.spt], dtype=np.int64))
+        self.spt_d = np.array([D[j] for j in self.spt], dtype=np.int64)
+        self.after_d = self.ds[kpos + 1 :]
+
+    def edd_cost(self, t: int) -> int:
+        return int(np.maximum(0, t + self.edd_c - self.ds).sum())
+
+    def spt_cost(self, t: int) -> int:
+        return int(np.maximum(0, t + self.spt_c - self.spt_d).sum())
+
+    def note(self, t: int) -> None:
+        i = bisect.bisect_left(self.times, t)
+        if i == len(self.times) or self.times[i] != t:
+            self.times.insert(i, t)
 
     def sorted_bound(self, t: int) -> int:
         return int(np.maximum(0, t + self.cp - self.ds).sum())
@@ -98,15 +123,33 @@ class _Set:
         """Bound from other start times: F(t) >= F(t') for t' <= t, >= F(t') - m (t' - t) above."""
         best = 0
         m = self.m
-        for t2, (v, _) in self.exact.items():
-            b = v + (t - t2) * self.late.get(t2, 0) if t2 <= t else v - m * (t2 - t)
-            if b > best:
-                best = b
-        for t2, v in self.lower.items():
-            b = v if t2 <= t else v - m * (t2 - t)
+        times = self.times
+        i = bisect.bisect_left(times, t)
+        for t2 in times[max(0, i - 3) : i + 3]:  # the nearest entries on both sides
+            hit = self.exact.get(t2)
+            if hit is not None:
+                v = hit[0]
+                b = v + (t - t2) * self.late.get(t2, 0) if t2 <= t else v - m * (t2 - t)
+            else:
+                v = self.lower.get(t2, 0)
+                b = v if t2 <= t else v - m * (t2 - t)
             if b > best:
                 best = b
         return best
+
+    def nearest_exact(self, t: int) -> tuple[int, ...] | None:
+        """Optimal sequence at the nearest start time with an exact entry (below first)."""
+        times = self.times
+        i = bisect.bisect_right(times, t)
+        for t2 in reversed(times[max(0, i - 4) : i]):
+            hit = self.exact.get(t2)
+            if hit is not None:
+                return hit[1]
+        for t2 in times[i : i + 4]:
+            hit = self.exact.get(t2)
+            if hit is not None:
+                return hit[1]
+        return None
 
 
 class _Search:
@@ -181,6 +224,7 @@ class _Search:
         known = max(known, s.memo_bound(t))
         if known >= ub:
             s.lower[t] = known
+            s.note(t)
             return known, None
         self.calls += 1
         if self.calls & 255 == 0:
@@ -196,26 +240,25 @@ class _Search:
                 s.late[t] = self.fewest_late(s.jobs, t)
         else:
             s.lower[t] = max(s.lower.get(t, 0), res[0])
+        s.note(t)
         return res
 
     def _solve(self, s: _Set, t: int, ub: float, lb: int) -> tuple[int, tuple[int, ...] | None]:
         P, D = self.P, self.D
         jobs = s.jobs
         # upper bound: EDD (the set's order), SPT, and the optima at other start times
-        best_val = self.cost(jobs, t)
+        best_val = s.edd_cost(t)
         best_seq: tuple[int, ...] | None = jobs
         if best_val > lb:
-            spt = tuple(sorted(jobs, key=lambda j: (P[j], D[j], j)))
-            v = self.cost(spt, t)
+            v = s.spt_cost(t)
             if v < best_val:
-                best_val, best_seq = v, spt
+                best_val, best_seq = v, s.spt
         if best_val > lb and s.exact:
-            below = [t2 for t2 in s.exact if t2 <= t]
-            near = max(below) if below else min(s.exact)
-            seq = s.exact[near][1]
-            v = self.cost(seq, t)
-            if v < best_val:
-                best_val, best_seq = v, seq
+            seq = s.nearest_exact(t)
+            if seq is not None:
+                v = self.cost(seq, t)
+                if v < best_val:
+                    best_val, best_seq = v, seq
         if best_val <= lb:
             return (best_val, best_seq) if best_val < ub else (best_val, None)
         if best_val >= ub:
@@ -237,7 +280,7 @@ class _Search:
         k = jobs[kpos]
         comp = t + s.pref  # completion of k for each delta
         ok = comp <= s.nxt
-        ok[1:] &= comp[1:] > np.array([D[j] for j in jobs[kpos + 1 :]], dtype=np.int64)
+        ok[1:] &= comp[1:] > s.after_d
         options = []
         for delta in np.flatnonzero(ok).tolist():
             c = int(comp[delta])
