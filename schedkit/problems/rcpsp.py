@@ -23,6 +23,8 @@ from schedkit.errors import InvalidProblemError, SolutionFormatError
 from schedkit.problems.base import GanttBar, Problem, Solution
 
 _MAX_REPORTED = 50  # violations listed per kind before summarising
+_MAX_CLOSURE = 3000  # activities; above, precedence-energy bounds are skipped
+_MAX_CLIQUE_CANDIDATES = 1500
 
 
 @dataclass(eq=False)
@@ -211,6 +213,56 @@ class Rcpsp(Problem):
             if work[r] > 0:
                 best = max(best, -(-int(work[r]) // int(self.capacity[r])))
         return best
+
+    def transitive_successors(self) -> np.ndarray:
+        """Boolean matrix ``reach[i, j]``: activity ``j`` follows ``i`` (transitively)."""
+        n = self.num_activities
+        reach = np.zeros((n, n), dtype=bool)
+        for j in self.topo_order[::-1]:
+            for s in self.successors(int(j)):
+                reach[j, s] = True
+                reach[j] |= reach[s]
+        return reach
+
+    def precedence_energy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per activity, time that must pass (head) before its start and (tail) after its end
+        because of the work of its transitive predecessors / successors: max over resources of
+        ceil(energy / capacity). Zeros above 3000 activities (the closure is quadratic)."""
+        n = self.num_activities
+        if n > _MAX_CLOSURE:
+            return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        reach = self.transitive_successors().astype(np.int64)
+        work = self.duration[:, None] * self.demand
+        cap = np.maximum(self.capacity, 1)
+        head = (-(-(reach.T @ work) // cap)).max(axis=1, initial=0)
+        tail = (-(-(reach @ work) // cap)).max(axis=1, initial=0)
+        return head, tail
+
+    def disjunctive_cliques(self, min_size: int = 3) -> list[list[int]]:
+        """Greedy maximal cliques of activities that pairwise can never overlap (their demands
+        together exceed a capacity), at least ``min_size`` large."""
+        # a clashing pair has a member using more than half of some capacity: only those count
+        big = (2 * self.demand > self.capacity[None, :]).any(axis=1)
+        cand_all = np.flatnonzero((self.duration > 0) & big)[:_MAX_CLIQUE_CANDIDATES]
+        if len(cand_all) < 2:
+            return []
+        d = self.demand[cand_all]
+        clash = ((d[:, None, :] + d[None, :, :]) > self.capacity[None, None, :]).any(axis=2)
+        np.fill_diagonal(clash, False)
+        degree = clash.sum(axis=1)
+        cliques: list[list[int]] = []
+        for seed in np.argsort(-degree, kind="stable"):
+            if degree[seed] + 1 < min_size:
+                break
+            clique = [int(seed)]
+            cand = np.flatnonzero(clash[seed])
+            for c in cand[np.argsort(-degree[cand], kind="stable")]:
+                if clash[c, clique].all():
+                    clique.append(int(c))
+            key = sorted(int(cand_all[i]) for i in clique)
+            if len(key) >= min_size and key not in cliques:
+                cliques.append(key)
+        return cliques
 
     def __eq__(self, other: object) -> bool:
         """Same data (the name is not compared; successor order within an activity neither)."""

@@ -24,57 +24,6 @@ from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.runner import run_cpsat
 
 
-def _disjunctive_cliques(problem: Rcpsp, min_size: int = 3) -> list[list[int]]:
-    """Greedy maximal cliques of activities pairwise unable to overlap (by resources)."""
-    dem = problem.demand
-    busy = np.flatnonzero(problem.duration > 0)
-    if len(busy) < 2:
-        return []
-    d = dem[busy]
-    clash = ((d[:, None, :] + d[None, :, :]) > problem.capacity[None, None, :]).any(axis=2)
-    np.fill_diagonal(clash, False)
-    cliques: list[list[int]] = []
-    degree = clash.sum(axis=1)
-    for seed in np.argsort(-degree, kind="stable"):
-        if degree[seed] + 1 < min_size:
-            break
-        clique = [int(seed)]
-        cand = np.flatnonzero(clash[seed])
-        cand = cand[np.argsort(-degree[cand], kind="stable")]
-        for c in cand:
-            if clash[c, clique].all():
-                clique.append(int(c))
-        if len(clique) >= min_size:
-            key = sorted(clique)
-            if key not in cliques:
-                cliques.append(key)
-    return [[int(busy[i]) for i in c] for c in cliques]
-
-
-def closure(problem: Rcpsp) -> np.ndarray:
-    """Boolean matrix ``reach[i, j]``: ``j`` is a transitive successor of ``i``."""
-    n = problem.num_activities
-    reach = np.zeros((n, n), dtype=bool)
-    for j in problem.topo_order[::-1]:
-        for s in problem.successors(int(j)):
-            reach[j, s] = True
-            reach[j] |= reach[s]
-    return reach
-
-
-def energy_windows(problem: Rcpsp) -> tuple[np.ndarray, np.ndarray]:
-    """Precedence-energy bounds per activity: (work that must precede its start, work that must
-    follow its end), each as max over resources of ceil(energy / capacity)."""
-    reach = closure(problem)
-    work = problem.duration[:, None] * problem.demand  # (n, K)
-    cap = np.maximum(problem.capacity, 1)
-    before = -(-(reach.T.astype(np.int64) @ work) // cap)
-    after = -(-(reach.astype(np.int64) @ work) // cap)
-    head = before.max(axis=1, initial=0)
-    tail = after.max(axis=1, initial=0)
-    return head, tail
-
-
 def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     """Minimise the makespan; returns CP-SAT's proven bound."""
     p = problem
@@ -94,7 +43,7 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     tail = p.tails()
     use_energy = bool(ctx.option("energy", True))
     if use_energy:
-        e_head, e_tail = energy_windows(p)
+        e_head, e_tail = p.precedence_energy()
         es = np.maximum(es, e_head)
         tail = np.maximum(tail, p.duration + e_tail)
     model = cp_model.CpModel()
@@ -113,7 +62,7 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
             [intervals[j] for j in users], [int(p.demand[j, r]) for j in users], int(p.capacity[r])
         )
     if ctx.option("cliques", True):
-        for clique in _disjunctive_cliques(p):
+        for clique in p.disjunctive_cliques():
             model.add_no_overlap([intervals[j] for j in clique])
     makespan = model.new_int_var(lb, ub, "makespan")
     terminal = np.flatnonzero(np.diff(p.succ_ptr) == 0)

@@ -21,7 +21,6 @@ from schedkit.errors import InvalidParameterError
 from schedkit.heuristics.rcpsp_sgs import best_schedule
 from schedkit.problems.rcpsp import Rcpsp, RcpspSolution
 from schedkit.result import Result, Status
-from schedkit.solvers.cpsat.rcpsp import _disjunctive_cliques, energy_windows
 from schedkit.solvers.mip.runner import backend_of, run_pulp
 
 PRECEDENCE_FORMS = ("disaggregated", "aggregated")
@@ -78,7 +77,7 @@ def build(
     prob = pulp.LpProblem("rcpsp", pulp.LpMinimize)
     es, tails = p.earliest_starts(), p.tails()
     if energy:
-        head, after = energy_windows(p)
+        head, after = p.precedence_energy()
         es, tails = np.maximum(es, head), np.maximum(tails, d + after)
     z = _Steps(prob, es, horizon - tails)
     for j, row in z.var.items():
@@ -111,7 +110,7 @@ def build(
                 continue
             expr = pulp.lpSum(int(p.demand[j, r]) * (z.at(j, t) - z.at(j, t - int(d[j]))) for j in live)
             prob += expr <= int(p.capacity[r]), f"res_{r}_{t}"
-    for c, clique in enumerate(_disjunctive_cliques(p) if cliques else []):
+    for c, clique in enumerate(p.disjunctive_cliques() if cliques else []):
         for t in range(horizon):
             live = [j for j in clique if z.es[j] <= t < z.ls[j] + d[j]]
             if len(live) > 1:
