@@ -310,3 +310,27 @@ def test_resource_profile_chart(tmp_path):
     path = tmp_path / "profile.png"
     resource_profile(p, sol, path)
     assert path.stat().st_size > 1000
+
+
+# derived facts used by the exact methods ------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(6))
+def test_precedence_energy_and_cliques_hold_in_feasible_schedules(seed: int):
+    p = sk.generate("rcpsp", n=30, resources=3, rf=0.8, rs=0.1, seed=seed)
+    head, tail = p.precedence_energy()
+    assert (head >= 0).all() and (tail >= 0).all() and tail.max() > 0
+    cliques = p.disjunctive_cliques()
+    for clique in cliques:
+        assert len(clique) >= 3
+        for i in clique:
+            for j in clique:
+                if i != j:
+                    assert ((p.demand[i] + p.demand[j]) > p.capacity).any()
+    for name in ("rule:lft", "rule:grpw/parallel+fbi", "cpsat"):
+        s = sk.solve(p, name, time_limit=5, workers=1).solution
+        span = p.objective(s)
+        assert (s.start >= head).all()
+        assert (s.start + p.duration + tail <= span).all()
+        for clique in cliques:
+            order = sorted(clique, key=lambda j: s.start[j])
+            for a, b in zip(order, order[1:], strict=False):
+                assert s.start[b] >= s.start[a] + p.duration[a]
