@@ -81,3 +81,11 @@ for _name, _backend in (("mip", "HiGHS"), ("mip-cbc", "CBC")):
         family="mip",
         exact=True,
     )
+
+register_method(
+    KIND,
+    "ts",
+    "schedkit.solvers.localsearch.jobshop:solve",
+    "tabu search on the disjunctive graph (critical-block insertions, estimated moves), seeded by the best rule",
+    family="ls",
+)
