@@ -66,3 +66,16 @@ def test_rule_on_jssp_converted() -> None:
     for method in RULES:
         r = sk.solve(p, method)
         assert r.objective >= 930  # ft10 optimum
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_instances_rules_and_cpsat_agree(seed: int) -> None:
+    """Generated instances (zero durations allowed): every rule is feasible and no better
+    than the CP-SAT optimum, which is no better than the trivial bound."""
+    p = sk.generate("fjsp", n=4, m=3, ops=[1, 4], flexibility=1 + seed % 3, low=0, high=6, seed=seed)
+    opt = sk.solve(p, "cpsat", time_limit=20, workers=2, seed=seed)
+    assert opt.status is sk.Status.OPTIMAL and sk.check(p, opt) == []
+    assert p.lower_bound() <= opt.objective
+    for method in RULES:
+        r = sk.solve(p, method, seed=seed)
+        assert r.objective >= opt.objective, method
