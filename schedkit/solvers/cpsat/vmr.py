@@ -31,7 +31,7 @@ from schedkit.solvers.vmr_common import (
 )
 
 #: share of the time left after the greedy given to the safe model (the rest: full model)
-SAFE_SHARE = 0.7
+SAFE_SHARE = 0.85
 #: CP-SAT workers for the small safe model: one sequential search reached its optimum on the
 #: Medium instance about 3x faster than two workers (1.1 s vs 3.1 s on the shared 2-core
 #: machine); the full model, where the bound is proven, gets ``ctx.workers``
