@@ -68,3 +68,26 @@ for _op, _op_text in OP_RULES.items():
             f"dispatching: operation by {_op_text}, machine by {_mach_text}",
             family="rule",
         )
+
+register_method(
+    KIND,
+    "ts",
+    "schedkit.solvers.localsearch.flexible:solve",
+    "local search: job-shop tabu search on the sequences alternating with critical-operation machine "
+    "reassignment; seeded by the best rule",
+    family="ls",
+    options={"rounds": "rounds (tabu slice + reassignment) without a time limit (default 300)"},
+)
+register_method(
+    KIND,
+    "auto",
+    "schedkit.solvers.localsearch.flexible:solve_auto",
+    "hybrid: short CP-SAT (bound, small instances proven), local search, CP-SAT hinted with the "
+    "incumbent; never worse than the best rule",
+    family="hybrid",
+    exact=True,
+    options={
+        "cp_first": "fraction of the time limit for the first CP-SAT phase",
+        "cp_last": "fraction of the time limit for the last CP-SAT phase",
+    },
+)

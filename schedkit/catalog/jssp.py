@@ -86,6 +86,27 @@ register_method(
     KIND,
     "ts",
     "schedkit.solvers.localsearch.jobshop:solve",
-    "tabu search on the disjunctive graph (critical-block insertions, estimated moves), seeded by the best rule",
+    "tabu search on the disjunctive graph (critical-block insertions, estimated moves), seeded by the best "
+    "rule",
     family="ls",
+    options={
+        "iterations": "moves without a time limit (default 200000)",
+        "stall": "moves without improvement before a restart from the best (default 2500)",
+        "tenure_lo": "smallest tabu tenure (default 10 + n/m)",
+        "tenure_hi": "largest tabu tenure (default 1.4 x tenure_lo)",
+    },
+)
+register_method(
+    KIND,
+    "auto",
+    "schedkit.solvers.localsearch.hybrid:solve",
+    "hybrid: short CP-SAT (bound, small instances proven), tabu search, CP-SAT warm-started with the "
+    "incumbent; never worse than the best rule",
+    family="hybrid",
+    exact=True,
+    options={
+        "cp_first": "fraction of the time limit for the first CP-SAT phase",
+        "cp_last": "fraction of the time limit for the last CP-SAT phase",
+        "stall": "tabu search: moves without improvement before a restart (default 2500)",
+    },
 )

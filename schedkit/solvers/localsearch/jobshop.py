@@ -232,6 +232,11 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
     solution = run_search(problem, search, ctx, until)
     if problem.objective(solution) > rule_val or problem.violations(solution):
         solution = JobShopSolution.from_starts(problem, rule_start)
-    stats = {"seed_rule": rule_name, "rule_makespan": rule_val, "moves": search.iterations,
-             "restarts": int(search.state[K.S_RESTARTS]), "cycles": int(search.state[K.S_CYCLES])}  # fmt: skip
+    stats = {
+        "seed_rule": rule_name,
+        "rule_makespan": rule_val,
+        "moves": search.iterations,
+        "restarts": int(search.state[K.S_RESTARTS]),
+        "cycles": int(search.state[K.S_CYCLES]),
+    }
     return Result(Status.FEASIBLE, None, None, solution, stats=stats)

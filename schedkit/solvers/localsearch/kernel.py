@@ -292,7 +292,7 @@ def _is_tabu(seq, tabu, li, cnt, toff, mach, a, b, forward, it):
         m = mach[u]
         base = toff[m]
         c = cnt[m]
-        for p in range(a + 1, b + 1):
+        for p in range(a + 1, b + 1):  # noqa: SIM110 (numba)
             if tabu[base + li[seq[p]] * c + li[u]] > it:  # x before u is forbidden?
                 return True
         return False
@@ -300,7 +300,7 @@ def _is_tabu(seq, tabu, li, cnt, toff, mach, a, b, forward, it):
     m = mach[v]
     base = toff[m]
     c = cnt[m]
-    for p in range(a, b):
+    for p in range(a, b):  # noqa: SIM110 (numba)
         if tabu[base + li[v] * c + li[seq[p]]] > it:
             return True
     return False
@@ -481,3 +481,24 @@ def starts_of(dur, jp, js, mach, mstart, seq):
     if not heads(dur, jp, js, mp, ms, r, order, indeg, stack):
         r[:] = -1
     return r
+
+
+@njit(cache=True, nogil=True)
+def times_of(dur, jp, js, mach, mstart, seq):
+    """Heads and tails of the machine orders ``seq`` (both all -1 when they form a cycle)."""
+    n = dur.shape[0]
+    pos = np.empty(n, dtype=np.int64)
+    mp = np.empty(n, dtype=np.int64)
+    ms = np.empty(n, dtype=np.int64)
+    r = np.empty(n, dtype=np.int64)
+    q = np.empty(n, dtype=np.int64)
+    order = np.empty(n, dtype=np.int64)
+    indeg = np.empty(n, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    _links(mach, mstart, seq, pos, mp, ms)
+    if not heads(dur, jp, js, mp, ms, r, order, indeg, stack):
+        r[:] = -1
+        q[:] = -1
+        return r, q
+    _tails(dur, js, ms, q, order)
+    return r, q
