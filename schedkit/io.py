@@ -54,7 +54,7 @@ def detect_format(path: str, text: str) -> str:
     fmts = registry.formats()
     by_ext = [f for f in fmts.values() if ext and ext in f.extensions]
     ordered = by_ext + [f for f in fmts.values() if f not in by_ext]
-    if len(by_ext) == 1 and by_ext[0].sniffer is None:
+    if len(by_ext) == 1:  # an extension only one format claims decides
         return by_ext[0].name
     for f in ordered:
         if f.sniffer is not None and registry.load_target(f.sniffer)(head):
