@@ -21,7 +21,7 @@ from schedkit.heuristics.tardiness_rules import best_rule
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.tardiness_exact.core import search
-from schedkit.solvers.tardiness_ls import descend
+from schedkit.solvers.tardiness_ls import _iterate, descend
 
 _RESERVE = 0.05  # seconds kept for checking and returning
 
@@ -36,6 +36,17 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     _, seq, _ = best_rule(problem)
     seq = np.ascontiguousarray(seq, dtype=np.int64)
     descend(seq, problem.p, problem.d, problem.w)
+    if problem.tardiness_of(seq) > problem.lower_bound() and problem.num_jobs > 2:
+        # a short iterated local search tightens the upper bound the search prunes with
+        budget = 0.5 if ctx.time_limit is None else min(0.5, 0.05 * ctx.time_limit)
+        best = np.ascontiguousarray(seq.copy())
+        cur = seq.copy()
+        end = time.perf_counter() + budget
+        rounds = 0
+        while time.perf_counter() < end and not ctx.stop.is_set():
+            _iterate(cur, best, problem.p, problem.d, problem.w, 20, 4, 0, ctx.seed * 7919 + rounds)
+            rounds += 1
+        seq = best
     ctx.incumbent = TardinessSolution(seq.copy())
     remaining = ctx.remaining(_RESERVE)
     deadline = None if remaining is None else time.perf_counter() + remaining

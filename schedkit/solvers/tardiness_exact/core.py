@@ -74,36 +74,36 @@ class _Set:
         "times",
     )
 
-    def __init__(self, jobs: tuple[int, ...], P: list[int], D: list[int]):
+    def __init__(self, jobs: tuple[int, ...], Pn: np.ndarray, Dn: np.ndarray):
         self.jobs = jobs
         m = self.m = len(jobs)
-        self.total = sum(P[j] for j in jobs)
-        self.cp = np.cumsum(np.sort(np.array([P[j] for j in jobs], dtype=np.int64)))
-        self.ds = np.array([D[j] for j in jobs], dtype=np.int64)  # EDD order: already sorted
-        kpos = 0
-        for i in range(1, m):
-            if P[jobs[i]] >= P[jobs[kpos]]:
-                kpos = i
+        ja = np.array(jobs, dtype=np.int64)
+        pe = Pn[ja]
+        de = Dn[ja]  # EDD order: jobs are numbered in EDD order, so already sorted
+        self.total = int(pe.sum())
+        self.ds = de
+        self.edd_c = np.cumsum(pe)
+        order = np.argsort(pe, kind="stable")  # SPT, ties: EDD order (due date, then number)
+        self.cp = np.cumsum(pe[order])
+        self.spt = tuple(ja[order].tolist())
+        self.spt_c = self.cp
+        self.spt_d = de[order]
+        kpos = m - 1 - int(np.argmax(pe[::-1]))  # longest job, ties: the last in EDD order
         self.kpos = kpos
         # completion time of k, minus t, for each delta; due date of the job after it
-        self.pref = np.cumsum(np.array([P[j] for j in jobs], dtype=np.int64))[kpos:]
-        self.nxt = np.array([D[j] for j in jobs[kpos + 1 :]] + [2**62], dtype=np.int64)
-        # Emmons-first candidate: shortest job (ties: earliest due); it precedes all when t >= first_t
-        i = min(jobs, key=lambda j: (P[j], D[j], j))
-        self.first = i
-        self.first_t = max([D[i] - P[j] for j in jobs if j != i and D[j] < D[i]], default=-(2**62))
-        if any(P[j] < P[i] for j in jobs):
-            self.first_t = 2**62
+        self.pref = self.edd_c[kpos:]
+        self.nxt = np.append(de[kpos + 1 :], np.int64(2**62))
+        self.after_d = de[kpos + 1 :]
+        # Emmons-first candidate: the shortest job (ties: earliest due date); it precedes every
+        # other job j (p_i <= p_j) when d_i <= max(d_j, t + p_j), i.e. for t >= first_t
+        i = int(order[0])
+        self.first = jobs[i]
+        earlier = de < de[i]
+        self.first_t = int(de[i] - pe[earlier].min()) if earlier.any() else -(2**62)
         self.exact: dict[int, tuple[int, tuple[int, ...]]] = {}
         self.lower: dict[int, int] = {}
         self.late: dict[int, int] = {}  # start time -> fewest late jobs (Moore-Hodgson)
         self.times: list[int] = []  # sorted start times with an entry in exact or lower
-        pe = np.array([P[j] for j in jobs], dtype=np.int64)
-        self.edd_c = np.cumsum(pe)
-        self.spt = tuple(sorted(jobs, key=lambda j: (P[j], D[j], j)))
-        self.spt_c = np.cumsum(np.array([P[j] for j in self.spt], dtype=np.int64))
-        self.spt_d = np.array([D[j] for j in self.spt], dtype=np.int64)
-        self.after_d = self.ds[kpos + 1 :]
 
     def edd_cost(self, t: int) -> int:
         return int(np.maximum(0, t + self.edd_c - self.ds).sum())
@@ -166,6 +166,8 @@ class _Search:
         self.order = np.lexsort((np.arange(n), p, d))  # EDD, ties: shorter, then lower number
         self.P = [int(x) for x in p[self.order]]
         self.D = [int(x) for x in d[self.order]]
+        self.Pn = np.array(self.P, dtype=np.int64)
+        self.Dn = np.array(self.D, dtype=np.int64)
         self.sets: dict[tuple[int, ...], _Set] = {}
         self.deadline = deadline
         self.stop = stop
@@ -176,7 +178,7 @@ class _Search:
     def info(self, jobs: tuple[int, ...]) -> _Set:
         s = self.sets.get(jobs)
         if s is None:
-            s = self.sets[jobs] = _Set(jobs, self.P, self.D)
+            s = self.sets[jobs] = _Set(jobs, self.Pn, self.Dn)
         return s
 
     def lb(self, jobs: tuple[int, ...], t: int) -> int:
@@ -282,13 +284,15 @@ class _Search:
         ok = comp <= s.nxt
         ok[1:] &= comp[1:] > s.after_d
         options = []
-        for delta in np.flatnonzero(ok).tolist():
+        deltas = np.flatnonzero(ok).tolist()
+        single = len(deltas) == 1  # no ordering needed: the subproblems bound themselves
+        for delta in deltas:
             c = int(comp[delta])
             left = jobs[:kpos] + jobs[kpos + 1 : kpos + delta + 1]
             right = jobs[kpos + delta + 1 :]
             tk = max(0, c - D[k])
-            lbl = self._bound(left, t)
-            lbr = self._bound(right, c)
+            lbl = 0 if single else self._bound(left, t)
+            lbr = 0 if single else self._bound(right, c)
             options.append((lbl + tk + lbr, delta, left, right, c, tk, lbl, lbr))
         options.sort(key=lambda o: (o[0], o[1]))
         for bound, _, left, right, c, tk, _lbl, lbr in options:
@@ -312,7 +316,11 @@ class _Search:
             return 0
         if len(jobs) == 1:
             return max(0, t + self.P[jobs[0]] - self.D[jobs[0]])
-        s = self.info(jobs)
+        s = self.sets.get(jobs)
+        if s is None:  # a set not met yet: the sorted bound without building its record
+            ja = np.array(jobs, dtype=np.int64)
+            c = t + np.cumsum(np.sort(self.Pn[ja]))
+            return int(np.maximum(0, c - self.Dn[ja]).sum())
         hit = s.exact.get(t)
         if hit is not None:
             return hit[0]
