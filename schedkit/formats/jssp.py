@@ -36,9 +36,9 @@ def read_plain(text: str, source: str) -> JobShop:
     n, m = values
     if n < 1 or m < 1:
         raise lines.error(header, f"jobs and machines must be >= 1, got {n} {m}")
-    machines = np.empty((n, m), dtype=np.int64)
-    durations = np.empty((n, m), dtype=np.int64)
-    for j in range(n):
+    machines: list[list[int]] = []
+    durations: list[list[int]] = []
+    for j in range(n):  # rows are read before any allocation: a huge n fails as truncated
         line = lines.next(f"the line of job {j} ({n} jobs declared)")
         nums = lines.ints(line)
         if len(nums) != 2 * m:
@@ -46,10 +46,10 @@ def read_plain(text: str, source: str) -> JobShop:
                 line, f"job {j}: expected {2 * m} numbers ({m} 'machine duration' pairs), got {len(nums)}"
             )
         _check_job(lines, line, j, nums[0::2], nums[1::2], m, zero_based=True)
-        machines[j] = nums[0::2]
-        durations[j] = nums[1::2]
+        machines.append(nums[0::2])
+        durations.append(nums[1::2])
     lines.expect_end(f"the {n} job lines")
-    return JobShop.from_matrices(machines, durations, name=instance_name(source))
+    return JobShop.from_matrices(np.array(machines), np.array(durations), name=instance_name(source))
 
 
 def _check_job(
