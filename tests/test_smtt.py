@@ -59,6 +59,8 @@ def test_orlib_reference_instance() -> None:
     assert pr.name == "wt40_001" and pr.num_jobs == 40 and pr.weighted
     assert pr.p[:3].tolist() == [26, 24, 79] and pr.w[:2].tolist() == [1, 10]
     assert sk.read(path, index=125).name == "wt40_125"
+    wt50 = sk.read(shared_path("smtwt", "wt50", "wt50.txt"), index=7)  # 20/20/10 numbers per line
+    assert wt50.name == "wt50_007" and wt50.num_jobs == 50
     with pytest.raises(ParseError, match="out of range 1..125"):
         sk.read(path, index=126)
     with pytest.raises(ParseError, match="holds 125 instances"):

@@ -46,7 +46,7 @@ def instance_name(source: str) -> str:
 
 # OR-Library ----------------------------------------------------------------------------------
 def sniff_orlib(head: str) -> bool:
-    """Only non-negative integers; full lines of equal length (>= 3), or one line of 3k numbers."""
+    """Only non-negative integers, no line longer than the first (>= 3 numbers); one line: 3k numbers."""
     rows = [ln.split() for ln in head.splitlines() if ln.strip()]
     if len(head) >= 8192 and len(rows) > 1:
         rows = rows[:-1]  # the last line may be cut off
@@ -57,7 +57,7 @@ def sniff_orlib(head: str) -> bool:
     if len(rows) == 1:
         return len(rows[0]) % 3 == 0
     width = len(rows[0])
-    return all(len(r) == width for r in rows[:-1]) and len(rows[-1]) <= width
+    return all(len(r) <= width for r in rows)
 
 
 def read_orlib(text: str, source: str, index: int | None = None, n: int | None = None) -> Tardiness:
