@@ -203,3 +203,38 @@ def test_generate_cli_writes_a_readable_file(tmp_path: Path, capsys: pytest.Capt
     assert p.num_pms == 12 and p.mnl == 4
     assert main(["info", str(out)]) == 0
     assert "current fragment rate" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_checker_agrees_with_a_plain_replay(seed: int) -> None:
+    """Random single steps (feasible or not) judged by a plain-Python replay and by the checker."""
+    p = sk.generate("vmr", pms=6, seed=seed, mnl=12, utilisation=0.8, anti_affinity=2)
+    rng = np.random.default_rng(seed)
+    cap = {(q, j): int(p.pm_cpu[q, j]) for q in range(p.num_pms) for j in (0, 1)}
+    for _ in range(30):
+        pos = {v: (int(p.vm_pm[v]), int(p.vm_numa[v])) for v in range(p.num_vms)}
+        moves, ok = [], True
+        for _ in range(int(rng.integers(1, 6))):
+            v = int(rng.integers(p.num_vms))
+            sp, sn = pos[v]
+            dp = int(rng.integers(p.num_pms))
+            dn = BOTH if sn == BOTH else int(rng.integers(2))
+            moves.append((v, sp, sn, dp, dn))
+            if (dp, dn) == (sp, sn):
+                ok = False
+            pos[v] = (dp, dn)
+            used = {key: 0 for key in cap}
+            for w, (q, k) in pos.items():
+                for j in (0, 1) if k == BOTH else (k,):
+                    used[q, j] += int(p.vm_cpu[w])
+            if any(used[key] > cap[key] for key in cap):
+                ok = False
+            for g in p.anti_affinity:
+                hosts = [pos[int(w)][0] for w in g]
+                if len(set(hosts)) < len(hosts):
+                    ok = False
+        plan = p.plan(moves)
+        assert (sk.check(p, plan) == []) == ok
+        if ok:
+            free = np.array([[cap[q, j] - used[q, j] for j in (0, 1)] for q in range(p.num_pms)])
+            assert p.objective(plan) == pytest.approx(fragment_rate(free.ravel()))

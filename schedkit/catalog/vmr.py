@@ -14,7 +14,9 @@ register_kind(
         "pms: active PMs (88 cores, two 44-core NUMA nodes; default 279); vms: number of VMs "
         "(default: drawn from the real Medium mix until the utilisation is reached); "
         "utilisation: target CPU utilisation (default 0.943, the real Medium instance's); "
-        "mnl: migration number limit (default 50); seed"
+        "mnl: migration number limit (default 50); seed; churn: share of VMs replaced after "
+        "the first placement (default 0); tight: share of best-fit placements (default 0, random "
+        "fit); largest_first (default true); anti_affinity: number of groups of group_size VMs"
     ),
 )
 

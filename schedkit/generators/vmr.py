@@ -11,8 +11,9 @@ double-NUMA VMs) where it fits: with probability ``tight`` the tightest such nod
 a uniformly random one (default 0: random placement, which leaves free CPU scattered as in
 the data). A VM that fits nowhere is replaced by a type of the mix that still fits, so the
 VM count is kept (the utilisation can then fall short of the target when the tilted mix has
-too few small VMs to fill the gaps big ones leave). Everything is drawn from
-``numpy.random.default_rng(seed)``.
+too few small VMs to fill the gaps big ones leave). ``churn`` > 0 then removes that share of
+the VMs at random and places as many new ones in random order (departures and arrivals
+scatter the free CPU further). Everything is drawn from ``numpy.random.default_rng(seed)``.
 """
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ def generate(
         raise InvalidParameterError(f"vms must be an integer >= 0, got {vms!r}")
     if isinstance(utilisation, bool) or not isinstance(utilisation, int | float) or not 0 < utilisation <= 1:
         raise InvalidParameterError(f"utilisation must be in (0, 1], got {utilisation!r}")
+    for name, value in (("churn", churn), ("tight", tight)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise InvalidParameterError(f"{name} must be in [0, 1], got {value!r}")
+    if not isinstance(largest_first, bool):
+        raise InvalidParameterError(f"largest_first must be true or false, got {largest_first!r}")
     if isinstance(group_size, bool) or not isinstance(group_size, int) or group_size < 2:
         raise InvalidParameterError(f"group_size must be an integer >= 2, got {group_size!r}")
     rng = np.random.default_rng(seed)
