@@ -83,12 +83,15 @@ class Rcpsp(Problem):
     pred_ptr: np.ndarray = field(init=False, repr=False)
     pred_idx: np.ndarray = field(init=False, repr=False)
     topo_order: np.ndarray = field(init=False, repr=False)
+    _cache: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.duration = np.ascontiguousarray(self.duration, dtype=np.int64)
         n = len(self.duration)
-        self.demand = np.ascontiguousarray(self.demand, dtype=np.int64).reshape(n, -1)
         self.capacity = np.ascontiguousarray(self.capacity, dtype=np.int64).ravel()
+        self.demand = np.ascontiguousarray(self.demand, dtype=np.int64)
+        if self.demand.size == n * len(self.capacity):
+            self.demand = self.demand.reshape(n, len(self.capacity))
         self.succ_ptr = np.ascontiguousarray(self.succ_ptr, dtype=np.int64)
         self.succ_idx = np.ascontiguousarray(self.succ_idx, dtype=np.int64)
         k = len(self.capacity)
@@ -182,22 +185,30 @@ class Rcpsp(Problem):
 
     def earliest_starts(self) -> np.ndarray:
         """Earliest start per activity ignoring resources (forward CPM pass)."""
-        es = np.zeros(self.num_activities, dtype=np.int64)
-        for j in self.topo_order:
-            fin = es[j] + self.duration[j]
-            succ = self.successors(j)
-            if len(succ):
-                es[succ] = np.maximum(es[succ], fin)
-        return es
+        if "es" not in self._cache:
+            dur = self.duration.tolist()
+            ptr, idx = self.succ_ptr.tolist(), self.succ_idx.tolist()
+            es = [0] * self.num_activities
+            for j in self.topo_order.tolist():
+                fin = es[j] + dur[j]
+                for s in idx[ptr[j] : ptr[j + 1]]:
+                    if es[s] < fin:
+                        es[s] = fin
+            self._cache["es"] = np.array(es, dtype=np.int64)
+        return self._cache["es"].copy()
 
     def tails(self) -> np.ndarray:
         """Longest path from each activity's start to the project end (its duration included)."""
-        q = self.duration.copy()
-        for j in self.topo_order[::-1]:
-            succ = self.successors(j)
-            if len(succ):
-                q[j] = self.duration[j] + q[succ].max()
-        return q
+        if "tails" not in self._cache:
+            dur = self.duration.tolist()
+            ptr, idx = self.succ_ptr.tolist(), self.succ_idx.tolist()
+            q = list(dur)
+            for j in self.topo_order.tolist()[::-1]:
+                for s in idx[ptr[j] : ptr[j + 1]]:
+                    if q[j] < dur[j] + q[s]:
+                        q[j] = dur[j] + q[s]
+            self._cache["tails"] = np.array(q, dtype=np.int64)
+        return self._cache["tails"].copy()
 
     def critical_path_length(self) -> int:
         """Length of the longest duration-weighted path (the critical-path bound)."""

@@ -13,6 +13,8 @@ arc); ``benchmarks/rcpsp.md`` compares the two.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pulp
 
@@ -24,6 +26,11 @@ from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import backend_of, run_pulp
 
 PRECEDENCE_FORMS = ("disaggregated", "aggregated")
+_RESERVE = 0.3  # seconds kept for reading the solution back and checking it
+
+
+class OutOfTime(Exception):
+    """The time limit ran out while the model was being built."""
 
 
 def _variable(prob: pulp.LpProblem, name: str, lo: int, hi: int, cat: str) -> pulp.LpVariable:
@@ -63,12 +70,14 @@ def build(
     form: str = "disaggregated",
     cliques: bool = True,
     energy: bool = True,
+    expired: Callable[[], bool] = lambda: False,
 ) -> tuple[pulp.LpProblem, _Steps, pulp.LpVariable]:
     """The time-indexed model over ``[0, horizon]``: (model, step variables, makespan).
 
     ``cliques`` adds, per time, "at most one running" rows for cliques of activities that can
     never overlap; ``energy`` adds ``C >= S_j + tail_j`` with the precedence-energy tails.
-    Both are valid inequalities that tighten the LP relaxation.
+    Both are valid inequalities that tighten the LP relaxation. ``expired`` is polled while
+    building; once it returns True, :class:`OutOfTime` is raised.
     """
     if form not in PRECEDENCE_FORMS:
         raise InvalidParameterError(f"precedence must be one of {', '.join(PRECEDENCE_FORMS)}, got {form!r}")
@@ -90,6 +99,8 @@ def build(
         if p.succ_ptr[j + 1] == p.succ_ptr[j] or (energy and tails[j] > d[j] and z.var[j]):
             prob += cmax >= z.start(j) + int(tails[j]), f"end_{j}"
     for e, (a, b) in enumerate(zip(p.edge_from.tolist(), p.edge_to.tolist(), strict=True)):
+        if expired():
+            raise OutOfTime
         if form == "aggregated":
             prob += z.start(b) >= z.start(a) + int(d[a]), f"prec_{e}"
             continue
@@ -105,12 +116,16 @@ def build(
         if sum(int(p.demand[j, r]) for j in users) <= p.capacity[r]:
             continue
         for t in range(horizon):
+            if expired():
+                raise OutOfTime
             live = [j for j in users if z.es[j] <= t < z.ls[j] + d[j]]
             if sum(int(p.demand[j, r]) for j in live) <= p.capacity[r]:
                 continue
             expr = pulp.lpSum(int(p.demand[j, r]) * (z.at(j, t) - z.at(j, t - int(d[j]))) for j in live)
             prob += expr <= int(p.capacity[r]), f"res_{r}_{t}"
     for c, clique in enumerate(p.disjunctive_cliques() if cliques else []):
+        if expired():
+            raise OutOfTime
         for t in range(horizon):
             live = [j for j in clique if z.es[j] <= t < z.ls[j] + d[j]]
             if len(live) > 1:
@@ -133,15 +148,32 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     if ub <= lb:
         return Result(Status.OPTIMAL, ub, ub, RcpspSolution(heur), stats={"heuristic": ub})
     form = str(ctx.option("precedence", "disaggregated"))
-    prob, z, cmax = build(
-        p, ub, lb, form, bool(ctx.option("cliques", True)), bool(ctx.option("energy", True))
-    )
+    stats: dict[str, int] = {"heuristic": ub}
+    began = ctx.elapsed()
+    try:
+        prob, z, cmax = build(
+            p,
+            ub,
+            lb,
+            form,
+            bool(ctx.option("cliques", True)),
+            bool(ctx.option("energy", True)),
+            expired=lambda: ctx.remaining(_RESERVE) == 0.0 or ctx.stop.is_set(),
+        )
+    except OutOfTime:  # no time left to solve: the heuristic schedule and the simple bounds
+        return Result(Status.FEASIBLE, None, lb, RcpspSolution(heur), stats=stats)
     for j, row in z.var.items():
         for t, v in row.items():
             v.setInitialValue(1 if t >= heur[j] else 0)
     cmax.setInitialValue(ub)
-    out = run_pulp(prob, ctx, backend=backend, warm_start=True)
-    stats = {"heuristic": ub, "variables": len(prob.variables()), "constraints": prob.numConstraints()}
+    # handing the model to the solver costs about as long as building it, outside the solver's
+    # own clock: keep that back, and do not start a solve that would have less time than that
+    build_time = ctx.elapsed() - began
+    remaining = ctx.remaining(_RESERVE + build_time)
+    if remaining is not None and remaining < build_time:
+        return Result(Status.FEASIBLE, None, lb, RcpspSolution(heur), stats=stats)
+    out = run_pulp(prob, ctx, backend=backend, warm_start=True, reserve=_RESERVE + build_time)
+    stats.update(variables=len(prob.variables()), constraints=prob.numConstraints())
     solution = RcpspSolution(heur)
     status = Status.FEASIBLE
     if out.has_solution:
