@@ -7,9 +7,12 @@ Redundant reasoning that pays off on PSPLIB:
   windows ``[earliest start, horizon - tail]``;
 * the makespan is bounded below by the critical path and by the energy bound of each
   resource, and above by the heuristic makespan;
+* precedence energy (option ``energy``): the work of an activity's transitive predecessors
+  (successors) on a resource, divided by its capacity, delays its start (and the project
+  end after it), tightening start windows and adding ``makespan >= start + tail`` rows;
 * activities that can never overlap (their summed demand exceeds a capacity) are put in
   no-overlap constraints: one per maximal clique of such "disjunctive" activities found
-  greedily.
+  greedily (option ``cliques``).
 """
 
 from __future__ import annotations
@@ -72,10 +75,6 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
         if tail[j] > p.duration[j] and np.diff(p.succ_ptr)[j] > 0:
             model.add(makespan >= starts[j] + int(tail[j]))
     model.minimize(makespan)
-    import os
-
-    if os.environ.get("RC_STRAT"):
-        model.add_decision_strategy(starts, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE)
     for j in range(n):
         model.add_hint(starts[j], int(hint[j]))
 
