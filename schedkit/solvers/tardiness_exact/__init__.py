@@ -38,7 +38,9 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     descend(seq, problem.p, problem.d, problem.w)
     if problem.tardiness_of(seq) > problem.lower_bound() and problem.num_jobs > 2:
         # a short iterated local search tightens the upper bound the search prunes with
-        budget = 0.5 if ctx.time_limit is None else min(0.5, 0.05 * ctx.time_limit)
+        budget = min(0.5, 0.001 * problem.num_jobs)
+        if ctx.time_limit is not None:
+            budget = min(budget, 0.05 * ctx.time_limit)
         best = np.ascontiguousarray(seq.copy())
         cur = seq.copy()
         end = time.perf_counter() + budget
