@@ -39,7 +39,7 @@ class _State:
 def _moves_of(g, st):  # noqa: ANN001
     n = len(g.dur)
     path = np.empty(n, dtype=np.int64)
-    plen = K._critical_path(g.dur, g.jp, st.mp, st.r, st.cmax, path)
+    plen = K._critical_path(g.dur, g.jp, st.mp, st.r, st.cmax, path, np.flatnonzero(g.js < 0))
     mv = [np.empty(4 * n + 4, dtype=np.int64) for _ in range(3)]
     nmv = K._moves(st.ms, st.pos, path, plen, *mv)
     return [(int(mv[0][i]), int(mv[1][i]), bool(mv[2][i])) for i in range(nmv)]
@@ -63,7 +63,7 @@ def test_critical_path_is_critical() -> None:
         st = _State(g, seq)
         n = len(g.dur)
         path = np.empty(n, dtype=np.int64)
-        plen = K._critical_path(g.dur, g.jp, st.mp, st.r, st.cmax, path)
+        plen = K._critical_path(g.dur, g.jp, st.mp, st.r, st.cmax, path, np.flatnonzero(g.js < 0))
         length = sum(int(g.dur[o]) for o in path[:plen])
         assert length == st.cmax
         assert st.r[path[0]] == 0
@@ -174,3 +174,8 @@ def test_fjsp_auto_proves_mk01() -> None:
     res = sk.solve(p, method="auto", time_limit=15, workers=2, seed=0)
     assert res.objective == 40 and res.lower_bound == 40
     assert res.status is sk.Status.OPTIMAL
+
+
+def test_incremental_heads_and_tails_equal_full_recomputation() -> None:
+    for k, (_p, g, seq) in enumerate(_cases()):
+        assert K.check_incremental(g.dur, g.jp, g.js, g.mach, g.mstart, seq.copy(), 300, k) == 0

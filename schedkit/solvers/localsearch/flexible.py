@@ -17,6 +17,7 @@ then the local search, then CP-SAT again hinted with the best schedule.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 
@@ -31,7 +32,7 @@ from schedkit.solvers.localsearch.jobshop import Graph, TabuSearch
 
 DEFAULT_ROUNDS = 300  # without a time limit
 _SLICE_SECONDS = 0.02
-_EXACT_CANDIDATES = 6
+_EXACT_CANDIDATES = 12
 _TABU_ROUNDS = 6
 _RESTART_ROUNDS = 40
 CP_FIRST = 0.10
@@ -42,7 +43,14 @@ _RESERVE = 0.1
 class FlexibleSearch:
     """Alternating sequencing tabu search and machine reassignment for a flexible job shop."""
 
-    def __init__(self, problem: FlexibleJobShop, machine: np.ndarray, start: np.ndarray, seed: int, lb: int):
+    def __init__(
+        self,
+        problem: FlexibleJobShop,
+        machine: np.ndarray,
+        start: np.ndarray,
+        seed: int,
+        lb: int,
+    ):
         self.p = problem
         self.rng = np.random.default_rng(seed)
         self.seed = seed
@@ -50,8 +58,12 @@ class FlexibleSearch:
         self.assign = np.array(machine, dtype=np.int64)
         self.start = np.array(start, dtype=np.int64)
         self.val = self._makespan(self.assign, self.start)
-        self.best_assign, self.best_start, self.best = self.assign.copy(), self.start.copy(), self.val
-        self.tabu: dict[tuple[int, int], int] = {}
+        self.best_assign, self.best_start, self.best = (
+            self.assign.copy(),
+            self.start.copy(),
+            self.val,
+        )
+        self.alt_tabu = np.full(problem.num_alternatives, -1, dtype=np.int64)
         self.rounds = 0
         self.moves = 0
         self.since_best = 0
@@ -81,39 +93,18 @@ class FlexibleSearch:
         r, q = K.times_of(g.dur, g.jp, g.js, g.mach, g.mstart, seq)
         cmax = self.val
         dur = g.dur
-        crit = np.flatnonzero(r + dur + q == cmax)
-        cands: list[tuple[int, int, int, int]] = []  # (estimate, op, machine, position)
+        crit = np.flatnonzero(r + dur + q == cmax).astype(np.int64)
         p = self.p
-        for o in crit.tolist():
-            if p.alt_start[o + 1] - p.alt_start[o] < 2:
-                continue
-            jp, js = int(g.jp[o]), int(g.js[o])
-            head = int(r[jp] + dur[jp]) if jp >= 0 else 0
-            tail = int(q[js] + dur[js]) if js >= 0 else 0
-            for a in range(int(p.alt_start[o]), int(p.alt_start[o + 1])):
-                m = int(p.alt_machine[a])
-                if m == self.assign[o] or self.tabu.get((o, m), -1) >= self.rounds:
-                    continue
-                d = int(p.alt_duration[a])
-                ops = seq[g.mstart[m] : g.mstart[m + 1]]
-                k_ops = len(ops)
-                ends = r[ops] + dur[ops]
-                tails = q[ops] + dur[ops]
-                # position k: after ops[k-1], before ops[k]
-                best_est, best_k = None, 0
-                for k in range(k_ops + 1):
-                    h = max(head, int(ends[k - 1])) if k > 0 else head
-                    t = max(tail, int(tails[k])) if k < k_ops else tail
-                    est = h + d + t
-                    if best_est is None or est < best_est:
-                        best_est, best_k = est, k
-                if best_est is not None:
-                    cands.append((best_est, o, m, best_k))
-        if not cands:
+        est, c_op, c_m, c_k = K.insertion_candidates(
+            r, q, dur, g.jp, g.js, seq, g.mstart, crit, p.alt_start, p.alt_machine, p.alt_duration,
+            self.assign, self.alt_tabu, self.rounds,
+        )  # fmt: skip
+        if len(est) == 0:
             return
-        cands.sort(key=lambda c: (c[0], self.rng.random()))
+        pick = np.lexsort((self.rng.random(len(est)), est))[:_EXACT_CANDIDATES]
+        cands = [(int(est[i]), int(c_op[i]), int(c_m[i]), int(c_k[i])) for i in pick]
         best_move = None
-        for _est, o, m, k in cands[:_EXACT_CANDIDATES]:
+        for _est, o, m, k in cands:
             new_assign = self.assign.copy()
             new_assign[o] = m
             # machine orders: o inserted at position k of machine m, removed from its old machine
@@ -137,18 +128,30 @@ class FlexibleSearch:
         if best_move is None:
             return
         val, o, m, new_assign, st = best_move
-        self.tabu[(o, int(self.assign[o]))] = self.rounds + _TABU_ROUNDS
+        old = int(self.assign[o])
+        alts = range(int(p.alt_start[o]), int(p.alt_start[o + 1]))
+        self.alt_tabu[[a for a in alts if p.alt_machine[a] == old]] = self.rounds + _TABU_ROUNDS
         self.assign, self.start, self.val = new_assign, st, val
 
     def _note(self) -> bool:
         if self.val < self.best:
-            self.best, self.best_assign, self.best_start = self.val, self.assign.copy(), self.start.copy()
+            self.best, self.best_assign, self.best_start = (
+                self.val,
+                self.assign.copy(),
+                self.start.copy(),
+            )
             self.since_best = 0
             return True
         self.since_best += 1
         return False
 
-    def run(self, ctx: SolveContext, until: float | None, max_rounds: int | None = None) -> None:
+    def run(
+        self,
+        ctx: SolveContext,
+        until: float | None,
+        max_rounds: int | None = None,
+        elite: _Elite | None = None,
+    ) -> None:
         """Rounds until ``until`` (perf_counter), ``ctx.stop``, the lower bound or ``max_rounds``."""
         horizon = until if until is not None else float("inf")
         while not ctx.stop.is_set() and self.best > self.lb and time.perf_counter() < horizon:
@@ -163,13 +166,68 @@ class FlexibleSearch:
             if self._note():
                 ctx.incumbent = self.solution()
             self.rounds += 1
+            if elite is not None:
+                elite.offer(self)
             if self.since_best >= _RESTART_ROUNDS:
-                self.assign, self.start, self.val = self.best_assign.copy(), self.best_start.copy(), self.best
+                if elite is not None:
+                    elite.adopt(self)
+                self.assign, self.start, self.val = (
+                    self.best_assign.copy(),
+                    self.best_start.copy(),
+                    self.best,
+                )
                 self.since_best = 0
-                self.tabu.clear()
+                self.alt_tabu[:] = -1
 
     def solution(self) -> FlexibleSolution:
         return FlexibleSolution.from_assignment(self.p, self.best_assign, self.best_start)
+
+
+class _Elite:
+    """Best solution shared by parallel searches (a search restarts from it)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.best: int | None = None
+        self.assign: np.ndarray | None = None
+        self.start: np.ndarray | None = None
+
+    def offer(self, s: FlexibleSearch) -> None:
+        with self.lock:
+            if self.best is None or s.best < self.best:
+                self.best, self.assign, self.start = s.best, s.best_assign.copy(), s.best_start.copy()
+
+    def adopt(self, s: FlexibleSearch) -> None:
+        with self.lock:
+            if self.best is not None and self.best < s.best:
+                s.best, s.best_assign, s.best_start = self.best, self.assign.copy(), self.start.copy()
+
+
+def run_parallel(
+    problem: FlexibleJobShop,
+    seed_solution: FlexibleSolution,
+    ctx: SolveContext,
+    until: float | None,
+    lb: int,
+    max_rounds: int | None,
+) -> tuple[FlexibleSolution, int, int]:
+    """One search per worker (at most 2) in threads sharing their best; the best schedule,
+    the rounds and the tabu moves of all searches."""
+    threads = max(1, min(2, int(ctx.workers or 1)))
+    machine, start = seed_solution.machines(problem), seed_solution.starts(problem)
+    searches = [FlexibleSearch(problem, machine, start, ctx.seed * 7919 + k, lb) for k in range(threads)]
+    elite = _Elite()
+    workers = [
+        threading.Thread(target=s.run, args=(ctx, until, max_rounds, elite), daemon=True)
+        for s in searches[1:]
+    ]
+    for w in workers:
+        w.start()
+    searches[0].run(ctx, until, max_rounds, elite)
+    for w in workers:
+        w.join()
+    best = min(searches, key=lambda s: s.best)
+    return best.solution(), sum(s.rounds for s in searches), sum(s.moves for s in searches)
 
 
 def _rule_seed(problem: FlexibleJobShop, ctx: SolveContext) -> FlexibleSolution:
@@ -182,16 +240,13 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     """Method ``ts``: the best rule, then the alternating local search until the time limit."""
     rule = _rule_seed(problem, ctx)
     ctx.incumbent = rule
-    search = FlexibleSearch(
-        problem, rule.machines(problem), rule.starts(problem), ctx.seed, problem.lower_bound()
-    )
     left = ctx.remaining(0.05)
     until = None if left is None else time.perf_counter() + left
-    search.run(ctx, until, None if until is not None else int(ctx.option("rounds", DEFAULT_ROUNDS)))
-    solution = search.solution()
+    max_rounds = None if until is not None else int(ctx.option("rounds", DEFAULT_ROUNDS))
+    solution, rounds, moves = run_parallel(problem, rule, ctx, until, problem.lower_bound(), max_rounds)
     if problem.violations(solution) or problem.objective(solution) > problem.objective(rule):
         solution = rule
-    stats = {"rounds": search.rounds, "moves": search.moves, "rule_makespan": problem.objective(rule)}
+    stats = {"rounds": rounds, "moves": moves, "rule_makespan": problem.objective(rule)}
     return Result(Status.FEASIBLE, None, None, solution, stats=stats)
 
 
@@ -200,7 +255,12 @@ def _sub(ctx: SolveContext, seconds: float, hint: FlexibleSolution) -> SolveCont
     if left is not None:
         seconds = min(seconds, left)
     return replace(
-        ctx, method="cpsat", time_limit=max(0.01, seconds), started=time.perf_counter(), options={}, hint=hint
+        ctx,
+        method="cpsat",
+        time_limit=max(0.01, seconds),
+        started=time.perf_counter(),
+        options={},
+        hint=hint,
     )
 
 
@@ -244,14 +304,14 @@ def solve_auto(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
         last = 10.0 if total is None else f_last * total
         left = ctx.remaining(_RESERVE)
         until = None if left is None else time.perf_counter() + max(0.0, left - last)
-        search = FlexibleSearch(problem, best.machines(problem), best.starts(problem), ctx.seed, bound)
-        search.run(ctx, until, None if until is not None else DEFAULT_ROUNDS)
-        sol = search.solution()
+        sol, rounds, _moves = run_parallel(
+            problem, best, ctx, until, bound, None if until is not None else DEFAULT_ROUNDS
+        )
         if not problem.violations(sol) and problem.objective(sol) < problem.objective(best):
             best = sol
         proven = problem.objective(best) <= bound
         phases["ls"] = round(time.perf_counter() - t0, 3)
-        phases["ls_rounds"] = search.rounds
+        phases["ls_rounds"] = rounds
         left = ctx.remaining(_RESERVE)
         cp(last if left is None else left, "cpsat_last")
     status = Status.OPTIMAL if proven else Status.FEASIBLE

@@ -7,7 +7,9 @@ best schedule found is kept in ``ctx.incumbent``.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,17 +131,21 @@ class TabuSearch:
         if code != 0:
             self.done = True
 
-    def run(self, ctx: SolveContext, until: float | None, max_iterations: int | None = None,
-            on_improve=None) -> None:  # fmt: skip
+    def run(
+        self,
+        ctx: SolveContext,
+        until: float | None,
+        max_iterations: int | None = None,
+        on_chunk: Callable[[TabuSearch], bool] | None = None,
+    ) -> None:
         """Iterate until ``until`` (a ``time.perf_counter()`` value), ``ctx.stop``, the lower
-        bound or ``max_iterations`` moves; ``on_improve(self)`` is called when the best improves."""
+        bound or ``max_iterations`` moves; ``on_chunk(self)`` runs after every chunk of
+        iterations and ends the search by returning True."""
         chunk = 100
-        last_best = self.best
         while not self.done and not ctx.stop.is_set():
             if max_iterations is not None and self.iterations >= max_iterations:
                 break
-            now = time.perf_counter()
-            if until is not None and now >= until:
+            if until is not None and time.perf_counter() >= until:
                 break
             n = chunk
             if max_iterations is not None:
@@ -147,10 +153,8 @@ class TabuSearch:
             t0 = time.perf_counter()
             self.step(max(1, n))
             spent = time.perf_counter() - t0
-            if self.best < last_best:
-                last_best = self.best
-                if on_improve is not None:
-                    on_improve(self)
+            if on_chunk is not None and on_chunk(self):
+                break
             # aim at ~50 ms per chunk, never past the deadline
             rate = n / max(spent, 1e-4)
             target = _CHUNK_SECONDS
@@ -204,15 +208,61 @@ def make_search(problem: JobShop, start: np.ndarray, ctx: SolveContext) -> TabuS
 def run_search(
     problem: JobShop, search: TabuSearch, ctx: SolveContext, until: float | None
 ) -> JobShopSolution:
-    """Run ``search`` until ``until`` and return its best schedule; keeps ``ctx.incumbent`` current."""
+    """Run ``search`` until ``until`` and return its best schedule; keeps ``ctx.incumbent`` current.
 
-    def publish(ts: TabuSearch) -> None:
-        ctx.incumbent = JobShopSolution.from_starts(problem, ts.graph.starts(ts.best_seq))
+    With ``ctx.workers >= 2`` a second search with another seed runs in a parallel thread (the
+    kernel releases the GIL); after every chunk each search compares its best with the shared
+    elite: a better one becomes the elite, a worse one adopts the elite as the solution its next
+    restart starts from.
+    """
+    threads = max(1, min(2, int(ctx.workers or 1)))
+    searches = [search]
+    for k in range(1, threads):
+        other = TabuSearch(
+            search.graph,
+            search.seq,
+            lower_bound=search.lower_bound,
+            seed=search.seed * 7919 + k,
+            tenure=search.tenure,
+            stall_limit=search.stall_limit,
+            kick=search.kick,
+        )
+        searches.append(other)
+    lock = threading.Lock()
+    elite = {"val": np.iinfo(np.int64).max, "seq": search.seq.copy()}
+
+    def sync(ts: TabuSearch) -> bool:
+        with lock:
+            if ts.best < elite["val"]:
+                elite["val"], elite["seq"] = ts.best, ts.best_seq.copy()
+                ctx.incumbent = JobShopSolution.from_starts(problem, ts.graph.starts(ts.best_seq))
+            elif elite["val"] < ts.best:
+                ts.best_seq[:] = elite["seq"]
+                ts.state[K.S_BEST] = elite["val"]
+            return elite["val"] <= ts.lower_bound
 
     max_it = None
     if until is None:
         max_it = int(ctx.option("iterations", DEFAULT_ITERATIONS))
-    search.run(ctx, until, max_it, on_improve=publish)
+    workers = [
+        threading.Thread(
+            target=ts.run,
+            args=(ctx, until, max_it),
+            kwargs={"on_chunk": sync},
+            daemon=True,
+        )
+        for ts in searches[1:]
+    ]
+    for w in workers:
+        w.start()
+    search.run(ctx, until, max_it, on_chunk=sync)
+    for w in workers:
+        w.join()
+    for ts in searches:
+        sync(ts)
+    search.best_seq[:] = elite["seq"]
+    search.state[K.S_BEST] = elite["val"]
+    search.state[K.S_MOVES] = sum(int(ts.state[K.S_MOVES]) for ts in searches)
     start = search.graph.starts(search.best_seq)
     return JobShopSolution.from_starts(problem, start)
 

@@ -3,8 +3,12 @@
 A solution is a permutation of the operations per machine, stored flat: ``seq[mstart[m] ..
 mstart[m+1]-1]`` is machine ``m``'s processing order. Heads ``r`` (longest path from the source
 to the start of an operation) and tails ``q`` (longest path from the end of an operation to the
-sink) are recomputed in one topological pass after each move; the makespan is
-``max(r + duration)``.
+sink) are kept with a topological order. After a move of the machine segment that started with
+operation ``u``, only descendants of ``u`` can change their head, and they all follow ``u`` in
+the old order: the heads of that suffix of the order are recomputed (and the suffix re-sorted
+topologically); the tails are recomputed on the prefix of the new order that ends at the last
+moved operation (every operation whose tail can change lies there). The makespan is the
+largest ``r + duration`` over the last operations of the jobs.
 
 Neighbourhood (critical blocks of one critical path, in the spirit of N5/N7): in every block of
 two or more operations, the first operation is moved right after every other operation of the
@@ -35,6 +39,8 @@ from numba import njit
 _I64 = "int64[::1]"
 _CHUNK_SIG = f"int64({', '.join([_I64] * 13)})"
 _HEADS_SIG = f"boolean({', '.join([_I64] * 9)})"
+_STARTS_SIG = f"int64[::1]({', '.join([_I64] * 6)})"
+_TIMES_SIG = f"UniTuple(int64[::1], 2)({', '.join([_I64] * 6)})"
 
 # params: indices into the int64 parameter array of run_chunk
 P_ITERS, P_TENURE_LO, P_TENURE_HI, P_STALL, P_KICK_LO, P_KICK_HI, P_SEED, P_TARGET = range(8)
@@ -117,6 +123,98 @@ def _tails(dur, js, ms, q, order):
 def _makespan(dur, r):
     c = 0
     for o in range(dur.shape[0]):
+        if r[o] + dur[o] > c:
+            c = r[o] + dur[o]
+    return c
+
+
+@njit(cache=True, nogil=True)
+def _index(order, oidx):
+    for k in range(order.shape[0]):
+        oidx[order[k]] = k
+
+
+@njit(cache=True, nogil=True)
+def _heads_suffix(dur, jp, js, mp, ms, r, order, oidx, k0, indeg, stack, mark):
+    """Heads of the operations at ``order[k0:]`` (all that a move of the segment starting with
+    ``order[k0]`` can change), re-sorted topologically in place; False on a cycle."""
+    n = order.shape[0]
+    for k in range(k0, n):
+        mark[order[k]] = 1
+    top = 0
+    for k in range(k0, n):
+        o = order[k]
+        d = 0
+        h = 0
+        a = jp[o]
+        if a >= 0:
+            if mark[a] == 1:
+                d += 1
+            elif r[a] + dur[a] > h:
+                h = r[a] + dur[a]
+        a = mp[o]
+        if a >= 0:
+            if mark[a] == 1:
+                d += 1
+            elif r[a] + dur[a] > h:
+                h = r[a] + dur[a]
+        indeg[o] = d
+        r[o] = h
+        if d == 0:
+            stack[top] = o
+            top += 1
+    k = k0
+    while top > 0:
+        top -= 1
+        o = stack[top]
+        order[k] = o
+        oidx[o] = k
+        k += 1
+        e = r[o] + dur[o]
+        s = js[o]
+        if s >= 0 and mark[s] == 1:
+            if e > r[s]:
+                r[s] = e
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                stack[top] = s
+                top += 1
+        s = ms[o]
+        if s >= 0 and mark[s] == 1:
+            if e > r[s]:
+                r[s] = e
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                stack[top] = s
+                top += 1
+    ok = k == n
+    for k2 in range(k0, n):
+        mark[order[k2]] = 0
+    if not ok:
+        mark[:] = 0
+    return ok
+
+
+@njit(cache=True, nogil=True)
+def _tails_prefix(dur, js, ms, q, order, k1):
+    """Tails of ``order[:k1+1]`` (every operation whose tail a move can change lies there)."""
+    for k in range(k1, -1, -1):
+        o = order[k]
+        v = 0
+        s = js[o]
+        if s >= 0:
+            v = q[s] + dur[s]
+        s = ms[o]
+        if s >= 0 and q[s] + dur[s] > v:
+            v = q[s] + dur[s]
+        q[o] = v
+
+
+@njit(cache=True, nogil=True)
+def _cmax(dur, r, lasts):
+    c = 0
+    for i in range(lasts.shape[0]):
+        o = lasts[i]
         if r[o] + dur[o] > c:
             c = r[o] + dur[o]
     return c
@@ -209,13 +307,13 @@ def _apply(mach, mstart, seq, pos, mp, ms, seg, a, b):
 
 
 @njit(cache=True, nogil=True)
-def _critical_path(dur, jp, mp, r, cmax, path):
+def _critical_path(dur, jp, mp, r, cmax, path, lasts):
     """One critical path (random end and tie-breaks), source to sink in ``path``; its length."""
-    n = dur.shape[0]
+    n = lasts.shape[0]
     start = np.random.randint(n)
     end = -1
     for k in range(n):
-        o = (start + k) % n
+        o = lasts[(start + k) % n]
         if r[o] + dur[o] == cmax:
             end = o
             break
@@ -349,9 +447,22 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
     mv_a = np.empty(4 * n + 4, dtype=np.int64)
     mv_b = np.empty(4 * n + 4, dtype=np.int64)
     mv_f = np.empty(4 * n + 4, dtype=np.int64)
+    oidx = np.empty(n, dtype=np.int64)
+    mark = np.zeros(n, dtype=np.int64)
+    n_last = 0
+    for o in range(n):
+        if js[o] < 0:
+            n_last += 1
+    lasts = np.empty(n_last, dtype=np.int64)
+    n_last = 0
+    for o in range(n):
+        if js[o] < 0:
+            lasts[n_last] = o
+            n_last += 1
     _links(mach, mstart, seq, pos, mp, ms)
     if not heads(dur, jp, js, mp, ms, r, order, indeg, stack):
         return -1
+    _index(order, oidx)
     _tails(dur, js, ms, q, order)
     cur = _makespan(dur, r)
     state[S_CUR] = cur
@@ -370,11 +481,12 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
             seq[:] = best_seq
             _links(mach, mstart, seq, pos, mp, ms)
             heads(dur, jp, js, mp, ms, r, order, indeg, stack)
+            _index(order, oidx)
             _tails(dur, js, ms, q, order)
             cur = _makespan(dur, r)
             kicks = params[P_KICK_LO] + np.random.randint(max(1, params[P_KICK_HI] - params[P_KICK_LO] + 1))
             for _k in range(kicks):
-                plen = _critical_path(dur, jp, mp, r, cur, path)
+                plen = _critical_path(dur, jp, mp, r, cur, path, lasts)
                 nmv = _moves(ms, pos, path, plen, mv_a, mv_b, mv_f)
                 if nmv == 0:
                     break
@@ -390,6 +502,7 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
                 if not heads(dur, jp, js, mp, ms, r, order, indeg, stack):
                     _apply(mach, mstart, seq, pos, mp, ms, bak, a, b)
                     heads(dur, jp, js, mp, ms, r, order, indeg, stack)
+                _index(order, oidx)
                 _tails(dur, js, ms, q, order)
                 cur = _makespan(dur, r)
             # forget the tabu list by jumping the iteration counter past every tenure
@@ -400,7 +513,7 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
             if cur < state[S_BEST]:
                 state[S_BEST] = cur
                 best_seq[:] = seq
-        plen = _critical_path(dur, jp, mp, r, cur, path)
+        plen = _critical_path(dur, jp, mp, r, cur, path, lasts)
         nmv = _moves(ms, pos, path, plen, mv_a, mv_b, mv_f)
         if nmv == 0:
             # the critical path is a chain of job arcs: the current schedule is optimal
@@ -448,14 +561,22 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
         length = move_segment(seq, a, b, fwd, seg)
         for k in range(length):
             bak[k] = seq[a + k]
+        k0 = oidx[seq[a]]
         _apply(mach, mstart, seq, pos, mp, ms, seg, a, b)
         state[S_MOVES] += 1
-        if not heads(dur, jp, js, mp, ms, r, order, indeg, stack):
+        if _heads_suffix(dur, jp, js, mp, ms, r, order, oidx, k0, indeg, stack, mark):
+            k1 = 0
+            for p in range(a, b + 1):
+                if oidx[seq[p]] > k1:
+                    k1 = oidx[seq[p]]
+            _tails_prefix(dur, js, ms, q, order, k1)
+        else:
             state[S_CYCLES] += 1
             _apply(mach, mstart, seq, pos, mp, ms, bak, a, b)
             heads(dur, jp, js, mp, ms, r, order, indeg, stack)
-        _tails(dur, js, ms, q, order)
-        cur = _makespan(dur, r)
+            _index(order, oidx)
+            _tails(dur, js, ms, q, order)
+        cur = _cmax(dur, r, lasts)
         state[S_CUR] = cur
         if cur < state[S_BEST]:
             state[S_BEST] = cur
@@ -466,7 +587,7 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(_STARTS_SIG, cache=True, nogil=True)
 def starts_of(dur, jp, js, mach, mstart, seq):
     """Semi-active start times of the machine orders ``seq``; all -1 when they form a cycle."""
     n = dur.shape[0]
@@ -483,7 +604,7 @@ def starts_of(dur, jp, js, mach, mstart, seq):
     return r
 
 
-@njit(cache=True, nogil=True)
+@njit(_TIMES_SIG, cache=True, nogil=True)
 def times_of(dur, jp, js, mach, mstart, seq):
     """Heads and tails of the machine orders ``seq`` (both all -1 when they form a cycle)."""
     n = dur.shape[0]
@@ -502,3 +623,120 @@ def times_of(dur, jp, js, mach, mstart, seq):
         return r, q
     _tails(dur, js, ms, q, order)
     return r, q
+
+
+@njit(cache=True, nogil=True)
+def check_incremental(dur, jp, js, mach, mstart, seq, moves, seed):
+    """Apply ``moves`` random critical-block moves through the incremental head/tail update and
+    compare heads, tails and order with a full recomputation after each; the number of
+    mismatching moves (a self-test of the kernel, used by the unit tests)."""
+    np.random.seed(seed)
+    n = dur.shape[0]
+    pos, mp, ms = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    r, q, order = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    r2, q2, order2 = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    indeg, stack, oidx = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    mark = np.zeros(n, np.int64)
+    path, seg = np.empty(n, np.int64), np.empty(n, np.int64)
+    mv_a, mv_b, mv_f = (
+        np.empty(4 * n + 4, np.int64),
+        np.empty(4 * n + 4, np.int64),
+        np.empty(4 * n + 4, np.int64),
+    )
+    lasts = np.flatnonzero(js < 0).astype(np.int64)
+    _links(mach, mstart, seq, pos, mp, ms)
+    heads(dur, jp, js, mp, ms, r, order, indeg, stack)
+    _index(order, oidx)
+    _tails(dur, js, ms, q, order)
+    bad = 0
+    for _ in range(moves):
+        cur = _cmax(dur, r, lasts)
+        plen = _critical_path(dur, jp, mp, r, cur, path, lasts)
+        nmv = _moves(ms, pos, path, plen, mv_a, mv_b, mv_f)
+        if nmv == 0:
+            break
+        c = np.random.randint(nmv)
+        a, b, fwd = mv_a[c], mv_b[c], mv_f[c] == 1
+        if not _feasible(dur, jp, js, mach, r, q, pos, seq, a, b, fwd):
+            continue
+        move_segment(seq, a, b, fwd, seg)
+        k0 = oidx[seq[a]]
+        _apply(mach, mstart, seq, pos, mp, ms, seg, a, b)
+        if not _heads_suffix(dur, jp, js, mp, ms, r, order, oidx, k0, indeg, stack, mark):
+            bad += 1
+            break
+        k1 = 0
+        for p in range(a, b + 1):
+            k1 = max(k1, oidx[seq[p]])
+        _tails_prefix(dur, js, ms, q, order, k1)
+        heads(dur, jp, js, mp, ms, r2, order2, indeg, stack)
+        _tails(dur, js, ms, q2, order2)
+        ok = True
+        for o in range(n):
+            if r[o] != r2[o] or q[o] != q2[o] or oidx[order[o]] != o:
+                ok = False
+        # the order must be topological
+        for o in range(n):
+            if js[o] >= 0 and oidx[js[o]] < oidx[o]:
+                ok = False
+            if ms[o] >= 0 and oidx[ms[o]] < oidx[o]:
+                ok = False
+        if not ok:
+            bad += 1
+    return bad
+
+
+@njit(cache=True, nogil=True)
+def insertion_candidates(
+    r, q, dur, jp, js, seq, mstart, crit, alt_start, alt_machine, alt_duration, assign, alt_tabu, now
+):
+    """For each critical operation ``o`` in ``crit`` and each other eligible machine not tabu
+    (``alt_tabu[a] < now``), the insertion position on that machine with the smallest estimate
+    ``max(end of JP(o), end of the machine predecessor) + new duration + max(tail of JS(o),
+    tail of the machine successor)`` (heads/tails of the current schedule). Returns the
+    estimates, operations, machines and positions."""
+    total = 0
+    for i in range(crit.shape[0]):
+        o = crit[i]
+        total += alt_start[o + 1] - alt_start[o]
+    est = np.empty(total, np.int64)
+    ops = np.empty(total, np.int64)
+    mach = np.empty(total, np.int64)
+    where = np.empty(total, np.int64)
+    c = 0
+    for i in range(crit.shape[0]):
+        o = crit[i]
+        head = 0
+        if jp[o] >= 0:
+            head = r[jp[o]] + dur[jp[o]]
+        tail = 0
+        if js[o] >= 0:
+            tail = q[js[o]] + dur[js[o]]
+        for a in range(alt_start[o], alt_start[o + 1]):
+            m = alt_machine[a]
+            if m == assign[o] or alt_tabu[a] >= now:
+                continue
+            d = alt_duration[a]
+            lo = mstart[m]
+            hi = mstart[m + 1]
+            best = -1
+            best_k = 0
+            for k in range(hi - lo + 1):
+                h = head
+                if k > 0:
+                    x = seq[lo + k - 1]
+                    h = max(h, r[x] + dur[x])
+                t = tail
+                if k < hi - lo:
+                    x = seq[lo + k]
+                    t = max(t, q[x] + dur[x])
+                v = h + d + t
+                if best < 0 or v < best:
+                    best = v
+                    best_k = k
+            est[c] = best
+            ops[c] = o
+            mach[c] = m
+            where[c] = best_k
+            c += 1
+    return est[:c], ops[:c], mach[:c], where[:c]
