@@ -212,9 +212,8 @@ def report() -> None:
             lines.append("Groups 13, 29, 45 (tightest resources), instances 1, 4, 7, 10.")
         else:
             group, sl, _, _ = PARTS[part]
-            lines.append(
-                f"Sample: every {sl.step}th file of the sorted `{group}` folder, starting with the first."
-            )
+            names = ", ".join(sorted({r["instance"] for r in runs}))
+            lines.append(f"Sample: every {sl.step}th file of the sorted `{group}` folder: {names}.")
         lines += [""] + render_table(rows) + [""]
         by = {r["method"]: r for r in rows}
         rule_rows = [r for r in rows if r["method"].startswith("rule:")]

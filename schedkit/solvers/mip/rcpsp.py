@@ -168,11 +168,15 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     cmax.setInitialValue(ub)
     # handing the model to the solver costs about as long as building it, outside the solver's
     # own clock: keep that back, and do not start a solve that would have less time than that
+    # HiGHS checks its clock coarsely under load: a tenth of the remaining time is kept back too
     build_time = ctx.elapsed() - began
-    remaining = ctx.remaining(_RESERVE + build_time)
+    reserve = _RESERVE + build_time
+    remaining = ctx.remaining(reserve)
     if remaining is not None and remaining < build_time:
         return Result(Status.FEASIBLE, None, lb, RcpspSolution(heur), stats=stats)
-    out = run_pulp(prob, ctx, backend=backend, warm_start=True, reserve=_RESERVE + build_time)
+    if remaining is not None:
+        reserve += 0.1 * remaining
+    out = run_pulp(prob, ctx, backend=backend, warm_start=True, reserve=reserve)
     stats.update(variables=len(prob.variables()), constraints=prob.numConstraints())
     solution = RcpspSolution(heur)
     status = Status.FEASIBLE
