@@ -23,7 +23,7 @@ from schedkit.result import Result, Status
 from schedkit.solvers.tardiness_exact.core import search
 from schedkit.solvers.tardiness_ls import _iterate, descend
 
-_RESERVE = 0.05  # seconds kept for checking and returning
+_RESERVE = 0.1  # seconds kept for checking and returning
 
 
 def solve(problem: Tardiness, ctx: SolveContext) -> Result:

@@ -229,7 +229,7 @@ class _Search:
             s.note(t)
             return known, None
         self.calls += 1
-        if self.calls & 255 == 0:
+        if self.calls & 63 == 0:
             if self.deadline is not None and time.perf_counter() > self.deadline:
                 raise TimeUp
             if self.stop is not None and self.stop.is_set():
