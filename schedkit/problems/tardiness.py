@@ -154,7 +154,7 @@ class Tardiness(Problem):
             ),
             "jobs": self.num_jobs,
             "total processing time": total,
-            "weighted": self.weighted,
+            "weights": f"{int(self.w.min())}..{int(self.w.max())}" if self.weighted else "unit",
             "due dates": f"{int(self.d.min())}..{int(self.d.max())}",
             "jobs due before their own length": int((self.d < self.p).sum()),
             "trivial lower bound": self.lower_bound(),
