@@ -41,8 +41,94 @@ import heapq
 import time
 
 import numpy as np
+from numba import njit
 
 _INF = float("inf")
+
+
+@njit(cache=True)
+def _tard(c: np.ndarray, d: np.ndarray, t: int) -> int:
+    """Σ max(0, t + c_k - d_k): a sequence's cost from prefix sums, or the sorted bound."""
+    total = 0
+    for k in range(len(c)):
+        v = t + c[k] - d[k]
+        if v > 0:
+            total += v
+    return total
+
+
+@njit(cache=True)
+def _set_data(pe: np.ndarray, de: np.ndarray) -> tuple:
+    """Per-set arrays: total, EDD prefix sums, SPT order / prefix sums / due dates, longest job
+    (last in EDD order), shortest job (first in EDD order) and its Emmons-first threshold."""
+    m = len(pe)
+    edd_c = np.cumsum(pe)
+    order = np.argsort(pe, kind="mergesort")  # stable: ties keep EDD order
+    cp = np.cumsum(pe[order])
+    spt_d = de[order]
+    kpos = 0
+    for i in range(1, m):
+        if pe[i] >= pe[kpos]:
+            kpos = i
+    first = order[0]
+    first_t = -(2**62)
+    found = False
+    best = 0
+    for j in range(m):
+        if de[j] < de[first] and (not found or pe[j] < best):
+            best = pe[j]
+            found = True
+    if found:
+        first_t = de[first] - best
+    return int(edd_c[m - 1]), edd_c, order, cp, spt_d, kpos, int(first), first_t
+
+
+@njit(cache=True)
+def _fewest_late(pe: np.ndarray, de: np.ndarray, t: int) -> int:
+    """Moore-Hodgson on jobs in EDD order: the fewest late jobs of any sequence from ``t``."""
+    heap = np.empty(len(pe), dtype=np.int64)  # max-heap of processing times kept on time
+    size = 0
+    c = t
+    late = 0
+    for j in range(len(pe)):
+        c += pe[j]
+        i = size  # push pe[j]
+        heap[size] = pe[j]
+        size += 1
+        while i > 0 and heap[(i - 1) // 2] < heap[i]:
+            heap[(i - 1) // 2], heap[i] = heap[i], heap[(i - 1) // 2]
+            i = (i - 1) // 2
+        if c > de[j]:  # drop the longest job kept so far
+            c -= heap[0]
+            late += 1
+            size -= 1
+            heap[0] = heap[size]
+            i = 0
+            while True:
+                a, b, big = 2 * i + 1, 2 * i + 2, i
+                if a < size and heap[a] > heap[big]:
+                    big = a
+                if b < size and heap[b] > heap[big]:
+                    big = b
+                if big == i:
+                    break
+                heap[i], heap[big] = heap[big], heap[i]
+                i = big
+    return late
+
+
+@njit(cache=True)
+def _sorted_bound_of(ja: np.ndarray, pn: np.ndarray, dn: np.ndarray, t: int) -> int:
+    """The sorted bound of the jobs ``ja`` (in EDD order) started at ``t``."""
+    ps = np.sort(pn[ja])
+    total = 0
+    c = t
+    for k in range(len(ja)):
+        c += ps[k]
+        v = c - dn[ja[k]]
+        if v > 0:
+            total += v
+    return total
 
 
 class TimeUp(Exception):
@@ -67,49 +153,56 @@ class _Set:
         "lower",
         "late",
         "edd_c",
-        "spt",
         "spt_c",
         "spt_d",
         "after_d",
         "times",
+        "_spt_order",
+        "edd_p",
+        "_spt",
     )
 
     def __init__(self, jobs: tuple[int, ...], Pn: np.ndarray, Dn: np.ndarray):
         self.jobs = jobs
-        m = self.m = len(jobs)
-        ja = np.array(jobs, dtype=np.int64)
-        pe = Pn[ja]
+        self.m = len(jobs)
+        ja = np.fromiter(jobs, np.int64, len(jobs))
         de = Dn[ja]  # EDD order: jobs are numbered in EDD order, so already sorted
-        self.total = int(pe.sum())
         self.ds = de
-        self.edd_c = np.cumsum(pe)
-        order = np.argsort(pe, kind="stable")  # SPT, ties: EDD order (due date, then number)
-        self.cp = np.cumsum(pe[order])
-        self.spt = tuple(ja[order].tolist())
-        self.spt_c = self.cp
-        self.spt_d = de[order]
-        kpos = m - 1 - int(np.argmax(pe[::-1]))  # longest job, ties: the last in EDD order
-        self.kpos = kpos
+        self.edd_p = Pn[ja]
+        total, edd_c, order, cp, spt_d, kpos, first, first_t = _set_data(self.edd_p, de)
+        self.total = total
+        self.edd_c = edd_c
+        self.cp = cp  # SPT prefix sums (ties: EDD order)
+        self._spt_order = order
+        self._spt: tuple[int, ...] | None = None
+        self.spt_c = cp
+        self.spt_d = spt_d
+        self.kpos = kpos  # longest job, ties: the last in EDD order
         # completion time of k, minus t, for each delta; due date of the job after it
-        self.pref = self.edd_c[kpos:]
+        self.pref = edd_c[kpos:]
         self.nxt = np.append(de[kpos + 1 :], np.int64(2**62))
         self.after_d = de[kpos + 1 :]
         # Emmons-first candidate: the shortest job (ties: earliest due date); it precedes every
         # other job j (p_i <= p_j) when d_i <= max(d_j, t + p_j), i.e. for t >= first_t
-        i = int(order[0])
-        self.first = jobs[i]
-        earlier = de < de[i]
-        self.first_t = int(de[i] - pe[earlier].min()) if earlier.any() else -(2**62)
+        self.first = jobs[first]
+        self.first_t = first_t
         self.exact: dict[int, tuple[int, tuple[int, ...]]] = {}
         self.lower: dict[int, int] = {}
         self.late: dict[int, int] = {}  # start time -> fewest late jobs (Moore-Hodgson)
         self.times: list[int] = []  # sorted start times with an entry in exact or lower
 
+    @property
+    def spt(self) -> tuple[int, ...]:
+        if self._spt is None:
+            jobs = self.jobs
+            self._spt = tuple(jobs[i] for i in self._spt_order.tolist())
+        return self._spt
+
     def edd_cost(self, t: int) -> int:
-        return int(np.maximum(0, t + self.edd_c - self.ds).sum())
+        return _tard(self.edd_c, self.ds, t)
 
     def spt_cost(self, t: int) -> int:
-        return int(np.maximum(0, t + self.spt_c - self.spt_d).sum())
+        return _tard(self.spt_c, self.spt_d, t)
 
     def note(self, t: int) -> None:
         i = bisect.bisect_left(self.times, t)
@@ -117,7 +210,7 @@ class _Set:
             self.times.insert(i, t)
 
     def sorted_bound(self, t: int) -> int:
-        return int(np.maximum(0, t + self.cp - self.ds).sum())
+        return _tard(self.cp, self.ds, t)
 
     def memo_bound(self, t: int) -> int:
         """Bound from other start times: F(t) >= F(t') for t' <= t, >= F(t') - m (t' - t) above."""
@@ -239,7 +332,7 @@ class _Search:
             s.exact[t] = (res[0], res[1])
             s.lower.pop(t, None)
             if res[0] > 0:
-                s.late[t] = self.fewest_late(s.jobs, t)
+                s.late[t] = _fewest_late(s.edd_p, s.ds, t)
         else:
             s.lower[t] = max(s.lower.get(t, 0), res[0])
         s.note(t)
@@ -318,9 +411,7 @@ class _Search:
             return max(0, t + self.P[jobs[0]] - self.D[jobs[0]])
         s = self.sets.get(jobs)
         if s is None:  # a set not met yet: the sorted bound without building its record
-            ja = np.array(jobs, dtype=np.int64)
-            c = t + np.cumsum(np.sort(self.Pn[ja]))
-            return int(np.maximum(0, c - self.Dn[ja]).sum())
+            return _sorted_bound_of(np.fromiter(jobs, np.int64, len(jobs)), self.Pn, self.Dn, t)
         hit = s.exact.get(t)
         if hit is not None:
             return hit[0]
