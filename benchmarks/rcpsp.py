@@ -179,6 +179,11 @@ def render_table(rows: list[dict], sort_rules: bool = True) -> list[str]:
     return out
 
 
+def c_limit(rows: list[dict]) -> str:
+    limits = sorted({r["limit"] for r in rows if r["limit"] is not None})
+    return ", ".join(f"{x:g} s" for x in limits)
+
+
 def report() -> None:
     parts = {}
     for part in PARTS:
@@ -232,9 +237,15 @@ def report() -> None:
                 f"{_pct(c['gap'])} (dev. from CP {_pct(c['dev_cp'])}); best rule `{best_rule['method']}` "
                 f"{_pct(best_rule['gap'])} (dev. from CP {_pct(best_rule['dev_cp'])})."
             )
+        if part == "ablation":
+            parts_txt = ", ".join(
+                f"`{r['method']}` {r['proven']}/{r['n']} proven, median {r['median_time']:.2f} s"
+                for r in rows
+            )
+            headline.append(f"* cpsat ablation on tight j30 groups ({c_limit(rows)}): {parts_txt}.")
         if part == "mip":
             parts_txt = ", ".join(f"`{r['method']}` {r['proven']}/{r['n']} proven" for r in rows)
-            headline.append(f"* j30 MIP sample: {parts_txt}.")
+            headline.append(f"* j30 MIP sample ({c_limit(rows)}): {parts_txt}.")
     if headline:
         lines[9:9] = ["## Headline", "", *headline, ""]
     (ROOT / "rcpsp.md").write_text("\n".join(lines) + "\n")
