@@ -9,8 +9,8 @@ Usage (from the project root; each part stays within about 15 minutes on 2 cores
     python benchmarks/rcpsp.py ablation   # cpsat with/without cliques and energy, hard j30 groups
     python benchmarks/rcpsp.py report     # benchmarks/rcpsp.md from the stored parts
 
-Each part stores its runs in ``benchmarks/results/rcpsp_<part>.json``; ``report`` renders
-every stored part. Figures: for j30, proven optima and median/max time of cpsat; for j60 and
+Each part stores its runs in ``benchmarks/results/rcpsp_<part>.json`` (local, not committed:
+the j30 file alone is 2 MB) and re-renders ``benchmarks/rcpsp.md`` from every stored part. Figures: for j30, proven optima and median/max time of cpsat; for j60 and
 j120, per method the mean gap to the best-known upper bound of ``reference.csv``,
 (obj - ub) / ub, and the mean deviation from the critical-path bound, (obj - cp) / cp, the
 usual PSPLIB measure for the larger sets.
@@ -199,6 +199,7 @@ def report() -> None:
         "PSPLIB measure for j60/j120. `proven optimal` = status OPTIMAL (bound = makespan). Times",
         "are wall seconds of `sk.solve` including model building and the re-check, on a 2-core",
         "machine shared with other jobs, so they are noisy. Rules are deterministic (random: seed 0).",
+        "Raw runs: `benchmarks/results/rcpsp_<part>.json` (written by each part, not committed).",
         "",
     ]
     headline: list[str] = []
@@ -247,7 +248,7 @@ def report() -> None:
             parts_txt = ", ".join(f"`{r['method']}` {r['proven']}/{r['n']} proven" for r in rows)
             headline.append(f"* j30 MIP sample ({c_limit(rows)}): {parts_txt}.")
     if headline:
-        lines[9:9] = ["## Headline", "", *headline, ""]
+        lines[10:10] = ["## Headline", "", *headline, ""]
     (ROOT / "rcpsp.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
