@@ -10,10 +10,10 @@ Usage (from the project root; each part stays within about 15 minutes on 2 cores
     python benchmarks/rcpsp.py report     # benchmarks/rcpsp.md from the stored parts
 
 Each part stores its runs in ``benchmarks/results/rcpsp_<part>.json`` (local, not committed:
-the j30 file alone is 2 MB) and re-renders ``benchmarks/rcpsp.md`` from every stored part. Figures: for j30, proven optima and median/max time of cpsat; for j60 and
-j120, per method the mean gap to the best-known upper bound of ``reference.csv``,
-(obj - ub) / ub, and the mean deviation from the critical-path bound, (obj - cp) / cp, the
-usual PSPLIB measure for the larger sets.
+the j30 file alone is 2 MB) and re-renders ``benchmarks/rcpsp.md`` from every stored part.
+Figures: for j30, proven optima and median/max time of cpsat; for j60 and j120, per method the
+mean gap to the best-known upper bound of ``reference.csv``, (obj - ub) / ub, and the mean
+deviation from the critical-path bound, (obj - cp) / cp, the usual PSPLIB measure there.
 """
 
 from __future__ import annotations
