@@ -326,7 +326,7 @@ def test_precedence_energy_and_cliques_hold_in_feasible_schedules(seed: int):
                 if i != j:
                     assert ((p.demand[i] + p.demand[j]) > p.capacity).any()
     for name in ("rule:lft", "rule:grpw/parallel+fbi", "cpsat"):
-        s = sk.solve(p, name, time_limit=5, workers=1).solution
+        s = sk.solve(p, name, time_limit=1, workers=1).solution
         span = p.objective(s)
         assert (s.start >= head).all()
         assert (s.start + p.duration + tail <= span).all()
