@@ -118,6 +118,29 @@ def _fewest_late(pe: np.ndarray, de: np.ndarray, t: int) -> int:
 
 
 @njit(cache=True)
+def _positions(pref: np.ndarray, nxt: np.ndarray, t: int) -> np.ndarray:
+    """Feasible positions of the longest job k, flattened ``(delta, C(delta))`` pairs.
+
+    ``pref[delta]`` is the completion time of k minus ``t`` when the first ``delta`` jobs after
+    it in EDD order precede it; ``nxt[delta]`` is the due date of job ``k+delta+1`` (huge for
+    the last position). Keep delta when ``C <= d[k+delta+1]`` and, for delta > 0,
+    ``C > d[k+delta]`` (= ``nxt[delta-1]``).
+    """
+    out = np.empty(2 * len(pref), dtype=np.int64)
+    n = 0
+    for delta in range(len(pref)):
+        c = t + pref[delta]
+        if c > nxt[delta]:
+            continue
+        if delta > 0 and c <= nxt[delta - 1]:
+            continue
+        out[n] = delta
+        out[n + 1] = c
+        n += 2
+    return out[:n]
+
+
+@njit(cache=True)
 def _sorted_bound_of(ja: np.ndarray, pn: np.ndarray, dn: np.ndarray, t: int) -> int:
     """The sorted bound of the jobs ``ja`` (in EDD order) started at ``t``."""
     ps = np.sort(pn[ja])
@@ -155,7 +178,6 @@ class _Set:
         "edd_c",
         "spt_c",
         "spt_d",
-        "after_d",
         "times",
         "_spt_order",
         "edd_p",
@@ -181,7 +203,6 @@ class _Set:
         # completion time of k, minus t, for each delta; due date of the job after it
         self.pref = edd_c[kpos:]
         self.nxt = np.append(de[kpos + 1 :], np.int64(2**62))
-        self.after_d = de[kpos + 1 :]
         # Emmons-first candidate: the shortest job (ties: earliest due date); it precedes every
         # other job j (p_i <= p_j) when d_i <= max(d_j, t + p_j), i.e. for t >= first_t
         self.first = jobs[first]
@@ -373,14 +394,12 @@ class _Search:
         # Lawler's decomposition on the longest job
         kpos = s.kpos
         k = jobs[kpos]
-        comp = t + s.pref  # completion of k for each delta
-        ok = comp <= s.nxt
-        ok[1:] &= comp[1:] > s.after_d
         options = []
-        deltas = np.flatnonzero(ok).tolist()
+        found = _positions(s.pref, s.nxt, t)  # (delta, completion of k) pairs
+        deltas = found[0::2].tolist()
+        comps = found[1::2].tolist()
         single = len(deltas) == 1  # no ordering needed: the subproblems bound themselves
-        for delta in deltas:
-            c = int(comp[delta])
+        for delta, c in zip(deltas, comps, strict=True):
             left = jobs[:kpos] + jobs[kpos + 1 : kpos + delta + 1]
             right = jobs[kpos + delta + 1 :]
             tk = max(0, c - D[k])
