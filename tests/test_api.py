@@ -108,3 +108,13 @@ def test_cli_solve_check_info(tmp_path: Path, demo: Path, capsys: pytest.Capture
     assert "trivial lower bound" in capsys.readouterr().out
     assert main(["methods", "jssp"]) == 0 and "cpsat" in capsys.readouterr().out
     assert main(["formats"]) == 0 and "taillard" in capsys.readouterr().out
+
+
+def test_cli_resource_profile(tmp_path: Path, demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inst = tmp_path / "p.sm"
+    sk.write(sk.generate("rcpsp", n=8, seed=3), inst)
+    chart = tmp_path / "profile.png"
+    assert main(["solve", str(inst), "-m", "rule:lft+fbi", "--profile", str(chart)]) == 0
+    assert chart.stat().st_size > 1000
+    assert main(["solve", str(demo), "--profile", str(chart)]) == 2
+    assert "RCPSP" in capsys.readouterr().err

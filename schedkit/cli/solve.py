@@ -56,6 +56,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--gantt", metavar="CHART.png", help="draw a Gantt chart (PNG/SVG/PDF)")
     p.add_argument(
+        "--profile", metavar="CHART.png", help="draw the resource-usage profile (RCPSP instances)"
+    )
+    p.add_argument(
         "--hint", metavar="SOL.json", help="warm start from a saved solution (methods that accept one)"
     )
     p.add_argument("--option", action="append", metavar="NAME=VALUE", help="method option, repeatable")
@@ -68,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     method = args.method or kind_info(problem.kind).default_method
     hint = sk.load_solution(problem, args.hint)[0] if args.hint else None
     options = parse_options(args.option)
+    if args.profile and problem.kind != "rcpsp":
+        raise sk.InvalidParameterError(f"--profile draws RCPSP resource usage, not {problem.kind}")
     print(f"instance {describe(problem)}")
     print(f"method {method}, time limit {args.time_limit:g}s, seed {args.seed}")
     sys.stdout.flush()
@@ -116,7 +121,12 @@ def run(args: argparse.Namespace) -> int:
 
             gantt(problem, result.solution, args.gantt)
             print(f"Gantt chart saved to {args.gantt}")
-    elif args.out or args.gantt:
+        if args.profile:
+            from schedkit.plot_profile import resource_profile
+
+            resource_profile(problem, result.solution, args.profile)
+            print(f"resource profile saved to {args.profile}")
+    elif args.out or args.gantt or args.profile:
         print("no solution found: nothing saved", file=sys.stderr)
     if caught:
         return _SIGNAL_EXIT[signal.Signals(caught[0])]
