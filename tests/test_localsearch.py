@@ -179,3 +179,10 @@ def test_fjsp_auto_proves_mk01() -> None:
 def test_incremental_heads_and_tails_equal_full_recomputation() -> None:
     for k, (_p, g, seq) in enumerate(_cases()):
         assert K.check_incremental(g.dur, g.jp, g.js, g.mach, g.mstart, seq.copy(), 300, k) == 0
+
+
+def test_hint_is_used_when_better() -> None:
+    p = sk.read(shared_path("jssp", "ft", "ft06.txt"))
+    good = sk.solve(p, method="auto", time_limit=10, workers=2).solution
+    res = sk.solve(p, method="ts", time_limit=0.3, hint=good, iterations=10)
+    assert res.objective == 55 and res.stats["seed_rule"] == "hint"

@@ -7,7 +7,7 @@ KIND = "jssp"
 register_kind(
     KIND,
     "job-shop (minimise makespan)",
-    default_method="cpsat",
+    default_method="auto",
     default_format="jssp",
     generator="schedkit.generators.jobshop:generate",
     generator_help=(

@@ -233,7 +233,12 @@ def run_parallel(
 def _rule_seed(problem: FlexibleJobShop, ctx: SolveContext) -> FlexibleSolution:
     left = ctx.remaining()
     budget = 0.2 if left is None else min(0.3, 0.02 * left)
-    return best_of_rules(problem, ctx.seed, budget)
+    best = best_of_rules(problem, ctx.seed, budget)
+    hint = ctx.hint
+    ok = isinstance(hint, FlexibleSolution) and not problem.violations(hint)
+    if ok and problem.objective(hint) < problem.objective(best):
+        return hint
+    return best
 
 
 def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:

@@ -1,6 +1,6 @@
 """Method ``auto`` for the job shop: CP-SAT, then tabu search, then CP-SAT warm-started.
 
-1. the best dispatching rule (milliseconds);
+1. the best dispatching rule (milliseconds), or ``ctx.hint`` when it is better;
 2. a short CP-SAT run hinted with it and capped by its makespan (``cp_first`` of the time): it
    proves small instances optimal and gives the lower bound;
 3. tabu search from the better of the two for most of the time;
@@ -22,7 +22,7 @@ from schedkit.context import SolveContext
 from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.localsearch import cpsat_phase
-from schedkit.solvers.localsearch.jobshop import best_rule, make_search, run_search
+from schedkit.solvers.localsearch.jobshop import make_search, run_search, seed_schedule
 
 #: fractions of the time limit for the first and the last CP-SAT phase
 CP_FIRST = 0.10
@@ -45,7 +45,7 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
     total = ctx.time_limit
     f_first = float(ctx.option("cp_first", CP_FIRST))
     f_last = float(ctx.option("cp_last", CP_LAST))
-    start, rule_name = best_rule(problem)
+    start, rule_name = seed_schedule(problem, ctx)
     best_val = int((start + problem.duration).max())
     rule_val = best_val
     ctx.incumbent = JobShopSolution.from_starts(problem, start)

@@ -185,6 +185,16 @@ def best_rule(problem: JobShop) -> tuple[np.ndarray, str]:
     return best, name
 
 
+def seed_schedule(problem: JobShop, ctx: SolveContext) -> tuple[np.ndarray, str]:
+    """Start times of the best rule, or of ``ctx.hint`` when it is feasible and better."""
+    start, name = best_rule(problem)
+    hint = ctx.hint
+    ok = isinstance(hint, JobShopSolution) and not problem.violations(hint)
+    if ok and problem.objective(hint) < int((start + problem.duration).max()):
+        return hint.starts(problem), "hint"
+    return start, name
+
+
 def default_tenure(problem: JobShop) -> tuple[int, int]:
     """Tabu tenure range: about 10 + n/m, randomised over +40% (Zhang et al.'s setting)."""
     base = 10 + problem.num_jobs // max(1, problem.num_machines)
@@ -268,12 +278,13 @@ def run_search(
 
 
 def solve(problem: JobShop, ctx: SolveContext) -> Result:
-    """Method ``ts``: the best dispatching rule, then tabu search until the time limit.
+    """Method ``ts``: the best dispatching rule (or ``ctx.hint`` when better), then tabu search
+    until the time limit.
 
     Options: ``iterations`` (moves without a time limit, default 200000), ``tenure_lo`` /
     ``tenure_hi``, ``stall`` (iterations without improvement before a restart).
     """
-    rule_start, rule_name = best_rule(problem)
+    rule_start, rule_name = seed_schedule(problem, ctx)
     rule_val = int((rule_start + problem.duration).max())
     ctx.incumbent = JobShopSolution.from_starts(problem, rule_start)
     search = make_search(problem, rule_start, ctx)
