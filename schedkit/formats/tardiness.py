@@ -143,8 +143,8 @@ def read_text(text: str, source: str) -> Tardiness:
     weighted = len(toks) == 3
     width = 3 if weighted else 2
     cols = "p d w" if weighted else "p d"
-    data = np.empty((n, width), dtype=np.int64)
-    for j in range(n):
+    rows: list[list[int]] = []
+    for j in range(n):  # rows are read before any allocation: a huge n fails as truncated
         line = lines.next(f"the line of job {j} ({n} jobs declared)")
         nums = lines.ints(line)
         if len(nums) != width:
@@ -152,8 +152,9 @@ def read_text(text: str, source: str) -> Tardiness:
         for label, v in zip(("processing time", "due date", "weight"), nums, strict=False):
             if v < 0:
                 raise lines.error(line, f"job {j}: negative {label} {v}")
-        data[j] = nums
+        rows.append(nums)
     lines.expect_end(f"the {n} job lines")
+    data = np.array(rows, dtype=np.int64).reshape(n, width)
     return Tardiness(data[:, 0], data[:, 1], data[:, 2] if weighted else None, name=instance_name(source))
 
 
