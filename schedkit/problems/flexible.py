@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from schedkit.errors import InvalidProblemError, SolutionFormatError
+from schedkit.errors import InvalidProblemError
 from schedkit.problems.base import GanttBar, Problem, Solution
+from schedkit.problems.operations import machine_bars, records_from_dict, records_to_dict, report
 
 if TYPE_CHECKING:
     from schedkit.problems.jobshop import JobShop
-
-_MAX_REPORTED = 50  # violations listed per kind before summarising
 
 
 @dataclass(eq=False)
@@ -77,12 +76,7 @@ class FlexibleSolution(Solution):
         return self._per_operation(problem, self.machine)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "operations": [
-                {"job": int(j), "op": int(k), "machine": int(m), "start": int(s), "end": int(e)}
-                for j, k, m, s, e in zip(self.job, self.op, self.machine, self.start, self.end, strict=True)
-            ]
-        }
+        return records_to_dict(self.job, self.op, self.machine, self.start, self.end)
 
 
 @dataclass(eq=False)
@@ -314,19 +308,19 @@ class FlexibleJobShop(Problem):
         n_ops_of = np.diff(self.job_start)
         known = (job >= 0) & (job < self.num_jobs)
         known[known] &= (op[known] >= 0) & (op[known] < n_ops_of[job[known]])
-        _report(out, np.flatnonzero(~known), lambda i: f"unknown operation (job {job[i]}, op {op[i]})")
+        report(out, np.flatnonzero(~known), lambda i: f"unknown operation (job {job[i]}, op {op[i]})")
         flat = np.full(len(job), -1, dtype=np.int64)
         flat[known] = self.job_start[job[known]] + op[known]
         counts = np.bincount(flat[known], minlength=self.num_operations)
-        _report(
+        report(
             out,
             np.flatnonzero(counts > 1),
             lambda o: f"operation {self._name(o)} scheduled {counts[o]} times",
         )
-        _report(out, np.flatnonzero(counts == 0), lambda o: f"operation {self._name(o)} missing")
+        report(out, np.flatnonzero(counts == 0), lambda o: f"operation {self._name(o)} missing")
         m = self.num_machines
         in_range = (mach >= 0) & (mach < m)
-        _report(
+        report(
             out,
             np.flatnonzero(~in_range),
             lambda i: f"operation (job {job[i]}, op {op[i]}): machine {mach[i]} out of range 0..{m - 1}",
@@ -336,7 +330,7 @@ class FlexibleJobShop(Problem):
         keys = flat[idx] * m + mach[idx]
         pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
         eligible = self._keys[pos] == keys
-        _report(
+        report(
             out,
             idx[~eligible],
             lambda i: f"operation {self._name(flat[i])} on machine {mach[i]}, which is not eligible for it",
@@ -344,7 +338,7 @@ class FlexibleJobShop(Problem):
         ok_idx, ok_dur = idx[eligible], self._key_duration[pos[eligible]]
         wrong = end[ok_idx] - start[ok_idx] != ok_dur
         wrong_dur = dict(zip(ok_idx[wrong].tolist(), ok_dur[wrong].tolist(), strict=True))
-        _report(
+        report(
             out,
             ok_idx[wrong],
             lambda i: (
@@ -352,12 +346,12 @@ class FlexibleJobShop(Problem):
                 f"duration there is {wrong_dur[i]}"
             ),
         )
-        _report(
+        report(
             out,
             np.flatnonzero(end < start),
             lambda i: f"operation (job {job[i]}, op {op[i]}) ends at {end[i]} before its start {start[i]}",
         )
-        _report(
+        report(
             out,
             np.flatnonzero(start < 0),
             lambda i: f"operation (job {job[i]}, op {op[i]}) starts at {start[i]} < 0",
@@ -370,7 +364,7 @@ class FlexibleJobShop(Problem):
             en[flat] = end
             nxt = np.flatnonzero(self.rank > 0)
             bad = nxt[st[nxt] < en[nxt - 1]]
-            _report(
+            report(
                 out,
                 bad,
                 lambda o: (
@@ -385,7 +379,7 @@ class FlexibleJobShop(Problem):
         order = pos_len[np.lexsort((start[pos_len], mach[pos_len]))]
         m_s, s_s, e_s = mach[order], start[order], end[order]
         clash = np.flatnonzero((m_s[1:] == m_s[:-1]) & (s_s[1:] < e_s[:-1]))
-        _report(
+        report(
             out,
             clash,
             lambda i: (
@@ -399,30 +393,7 @@ class FlexibleJobShop(Problem):
         return f"(job {self.job_of[o]}, op {self.rank[o]})"
 
     def solution_from_dict(self, data: dict[str, Any]) -> FlexibleSolution:
-        ops = data.get("operations") if isinstance(data, dict) else None
-        if not isinstance(ops, list):
-            raise SolutionFormatError("solution needs an 'operations' list")
-        cols: dict[str, list[int]] = {k: [] for k in ("job", "op", "machine", "start", "end")}
-        for i, rec in enumerate(ops):
-            if not isinstance(rec, dict):
-                raise SolutionFormatError(f"operation entry {i} is not an object")
-            for k in cols:
-                v = rec.get(k)
-                if isinstance(v, bool) or not isinstance(v, int):
-                    raise SolutionFormatError(f"operation entry {i}: {k!r} must be an integer, got {v!r}")
-                cols[k].append(v)
-        arr = {k: np.array(v, dtype=np.int64) for k, v in cols.items()}
-        return FlexibleSolution(arr["job"], arr["op"], arr["machine"], arr["start"], arr["end"])
+        return FlexibleSolution(*records_from_dict(data, machine_required=True))
 
     def gantt(self, solution: FlexibleSolution) -> list[GanttBar]:
-        return [
-            GanttBar(f"M{m}", int(s), int(e), int(j), f"{j}")
-            for j, m, s, e in zip(solution.job, solution.machine, solution.start, solution.end, strict=True)
-        ]
-
-
-def _report(out: list[str], items: np.ndarray, message: Any) -> None:
-    for i in items[:_MAX_REPORTED]:
-        out.append(message(int(i)))
-    if len(items) > _MAX_REPORTED:
-        out.append(f"... and {len(items) - _MAX_REPORTED} more of the same kind")
+        return machine_bars(solution.job, solution.machine, solution.start, solution.end)

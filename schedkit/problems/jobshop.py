@@ -13,10 +13,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from schedkit.errors import InvalidProblemError, SolutionFormatError
+from schedkit.errors import InvalidProblemError
 from schedkit.problems.base import GanttBar, Problem, Solution
-
-_MAX_REPORTED = 50  # violations listed per kind before summarising
+from schedkit.problems.operations import machine_bars, records_from_dict, records_to_dict, report
 
 
 @dataclass(eq=False)
@@ -48,12 +47,7 @@ class JobShopSolution(Solution):
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "operations": [
-                {"job": int(j), "op": int(k), "machine": int(m), "start": int(s), "end": int(e)}
-                for j, k, m, s, e in zip(self.job, self.op, self.machine, self.start, self.end, strict=True)
-            ]
-        }
+        return records_to_dict(self.job, self.op, self.machine, self.start, self.end)
 
 
 @dataclass(eq=False)
@@ -202,33 +196,34 @@ class JobShop(Problem):
         n_ops_of = np.diff(self.job_start)
         known = (job >= 0) & (job < self.num_jobs)
         known[known] &= (op[known] >= 0) & (op[known] < n_ops_of[job[known]])
-        _report(out, np.flatnonzero(~known), lambda i: f"unknown operation (job {job[i]}, op {op[i]})")
+        report(out, np.flatnonzero(~known), lambda i: f"unknown operation (job {job[i]}, op {op[i]})")
         flat = np.full(len(job), -1, dtype=np.int64)
         flat[known] = self.job_start[job[known]] + op[known]
         counts = np.bincount(flat[known], minlength=self.num_operations)
-        _report(
+        report(
             out,
             np.flatnonzero(counts > 1),
             lambda o: f"operation {self._name(o)} scheduled {counts[o]} times",
         )
-        _report(out, np.flatnonzero(counts == 0), lambda o: f"operation {self._name(o)} missing")
+        report(out, np.flatnonzero(counts == 0), lambda o: f"operation {self._name(o)} missing")
         idx = np.flatnonzero(known)
         fo = flat[idx]
-        _report(
+        report(
             out,
             idx[mach[idx] != self.machine[fo]],
             lambda i: (
                 f"operation {self._name(flat[i])} on machine {mach[i]}, must be on {self.machine[flat[i]]}"
             ),
         )
-        _report(
+        report(
             out,
             idx[end[idx] - start[idx] != self.duration[fo]],
             lambda i: (
-                f"operation {self._name(flat[i])} lasts {end[i] - start[i]}, duration is {self.duration[flat[i]]}"
+                f"operation {self._name(flat[i])} lasts {end[i] - start[i]}, "
+                f"duration is {self.duration[flat[i]]}"
             ),
         )
-        _report(
+        report(
             out,
             np.flatnonzero(start < 0),
             lambda i: f"operation (job {job[i]}, op {op[i]}) starts at {start[i]} < 0",
@@ -241,7 +236,7 @@ class JobShop(Problem):
             en[flat] = end
             nxt = np.flatnonzero(self.rank[1:] > 0) + 1  # operations with a predecessor
             bad = nxt[st[nxt] < en[nxt - 1]]
-            _report(
+            report(
                 out,
                 bad,
                 lambda o: (
@@ -254,7 +249,7 @@ class JobShop(Problem):
         m_s, s_s, e_s = mach[order], start[order], end[order]
         same = m_s[1:] == m_s[:-1]
         clash = np.flatnonzero(same & (s_s[1:] < e_s[:-1]) & (e_s[:-1] > s_s[:-1]) & (e_s[1:] > s_s[1:]))
-        _report(
+        report(
             out,
             clash,
             lambda i: (
@@ -269,32 +264,7 @@ class JobShop(Problem):
         return f"(job {self.job_of[o]}, op {self.rank[o]})"
 
     def solution_from_dict(self, data: dict[str, Any]) -> JobShopSolution:
-        ops = data.get("operations") if isinstance(data, dict) else None
-        if not isinstance(ops, list):
-            raise SolutionFormatError("solution needs an 'operations' list")
-        cols: dict[str, list[int]] = {k: [] for k in ("job", "op", "machine", "start", "end")}
-        for i, rec in enumerate(ops):
-            if not isinstance(rec, dict):
-                raise SolutionFormatError(f"operation entry {i} is not an object")
-            for k in cols:
-                v = rec.get(k)
-                if k == "machine" and v is None:
-                    v = -1
-                if isinstance(v, bool) or not isinstance(v, int):
-                    raise SolutionFormatError(f"operation entry {i}: {k!r} must be an integer, got {v!r}")
-                cols[k].append(v)
-        arr = {k: np.array(v, dtype=np.int64) for k, v in cols.items()}
-        return JobShopSolution(arr["job"], arr["op"], arr["machine"], arr["start"], arr["end"])
+        return JobShopSolution(*records_from_dict(data, machine_required=False))
 
     def gantt(self, solution: JobShopSolution) -> list[GanttBar]:
-        return [
-            GanttBar(f"M{m}", int(s), int(e), int(j), f"{j}")
-            for j, m, s, e in zip(solution.job, solution.machine, solution.start, solution.end, strict=True)
-        ]
-
-
-def _report(out: list[str], items: np.ndarray, message: Any) -> None:
-    for i in items[:_MAX_REPORTED]:
-        out.append(message(int(i)))
-    if len(items) > _MAX_REPORTED:
-        out.append(f"... and {len(items) - _MAX_REPORTED} more of the same kind")
+        return machine_bars(solution.job, solution.machine, solution.start, solution.end)
