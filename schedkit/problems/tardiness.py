@@ -50,7 +50,6 @@ class Tardiness(Problem):
 
     kind: ClassVar[str] = "smtt"
     title: ClassVar[str] = "single-machine total tardiness"
-    objective_name: ClassVar[str] = "total weighted tardiness"
     solution_type: ClassVar[type[Solution]] = TardinessSolution
 
     p: np.ndarray
@@ -88,6 +87,11 @@ class Tardiness(Problem):
     def unit_weights(self) -> bool:
         """True when every weight is 1 (the unweighted problem 1||ΣT)."""
         return bool((self.w == 1).all())
+
+    @property
+    def objective_name(self) -> str:  # type: ignore[override]
+        """"total tardiness" for unit weights, "total weighted tardiness" otherwise."""
+        return "total tardiness" if self.unit_weights else "total weighted tardiness"
 
     def __eq__(self, other: object) -> bool:
         """Same data (the name is not compared)."""
