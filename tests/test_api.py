@@ -18,7 +18,13 @@ TOY = JobShop.from_jobs([[(0, 3), (1, 2)], [(1, 4), (0, 1)]], name="toy")
 
 
 def test_solve_validates_parameters() -> None:
-    for kwargs in ({"time_limit": -1}, {"time_limit": float("nan")}, {"workers": 0}, {"seed": -1}, {"time_limit": "5"}):
+    for kwargs in (
+        {"time_limit": -1},
+        {"time_limit": float("nan")},
+        {"workers": 0},
+        {"seed": -1},
+        {"time_limit": "5"},
+    ):
         with pytest.raises(sk.InvalidParameterError):
             sk.solve(TOY, "cpsat", **kwargs)
     with pytest.raises(sk.UnknownMethodError, match="unknown method 'nope'"):
@@ -29,7 +35,9 @@ def test_solve_validates_parameters() -> None:
 
 def test_solve_rechecks_and_reports_bugs() -> None:
     def broken(problem: JobShop, ctx: object) -> Result:
-        return Result(Status.FEASIBLE, None, None, JobShopSolution.from_starts(problem, np.zeros(4, dtype=int)))
+        return Result(
+            Status.FEASIBLE, None, None, JobShopSolution.from_starts(problem, np.zeros(4, dtype=int))
+        )
 
     def lying(problem: JobShop, ctx: object) -> Result:
         sol = JobShopSolution.from_starts(problem, [0, 4, 0, 4])

@@ -45,9 +45,16 @@ def test_bad_jssp_file(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[
 
 @pytest.mark.parametrize(
     "content, message",
-    [(b"", "empty file"), (b"  \n\n", "empty file"), (b"\x00\x01\x02binary", "binary"), (b"2 2\n\xff\xfe\n", "UTF-8")],
+    [
+        (b"", "empty file"),
+        (b"  \n\n", "empty file"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b"2 2\n\xff\xfe\n", "UTF-8"),
+    ],
 )
-def test_unreadable_files(content: bytes, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_files(
+    content: bytes, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "f.txt"
     path.write_bytes(content)
     code, _, err = run_cli(["info", str(path)], capsys)
@@ -64,7 +71,9 @@ def test_unknown_method(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "unknown method 'magic'" in err and "cpsat" in err
 
 
-@pytest.mark.parametrize("flag, value", [("--time-limit", "-1"), ("--workers", "0"), ("--seed", "-3"), ("--time-limit", "abc")])
+@pytest.mark.parametrize(
+    "flag, value", [("--time-limit", "-1"), ("--workers", "0"), ("--seed", "-3"), ("--time-limit", "abc")]
+)
 def test_bad_limits(demo: Path, flag: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["solve", str(demo), flag, value])
@@ -87,7 +96,9 @@ def test_console_script_exit_status(tmp_path: Path) -> None:
     path.write_text("2 2\n0 3 1\n")
     cp = subprocess.run(
         [sys.executable, "-c", "from schedkit.cli import entry; entry()", "solve", str(path)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert cp.returncode == 2
     assert "Traceback" not in cp.stdout + cp.stderr
