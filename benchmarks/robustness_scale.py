@@ -31,7 +31,7 @@ GIB = 1 << 30
 INSTANCES: dict[str, dict[str, Any]] = {
     "jssp": {"n": 1000, "m": 20, "seed": 1},
     "fjsp": {"n": 200, "m": 20, "seed": 1},
-    "rcpsp": {"n": 2000, "seed": 1},
+    "rcpsp": {"n": 2000, "rs": 0.2, "seed": 1},
     "smtt": {"n": 5000, "tf": 0.6, "rdd": 0.4, "seed": 1},
     "vmr": {"pms": 5000, "seed": 1},
 }
