@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import dataclass
 
 import pulp
@@ -13,6 +14,7 @@ from schedkit.errors import InvalidParameterError
 from schedkit.result import Status
 
 BACKENDS = ("highs", "cbc")
+STOP_GRACE = 0.2  # seconds a stop request may wait for the solver before the solve is abandoned
 
 
 def _swallow_highs_banner() -> None:
@@ -81,7 +83,8 @@ def run_pulp(
         )
     else:
         raise InvalidParameterError(f"unknown MIP backend {backend!r}")
-    _solve_interruptibly(prob, solver, ctx, backend)
+    if not _solve_interruptibly(prob, solver, ctx, backend):
+        return MipOutcome(Status.UNKNOWN, False, None, None)  # abandoned after a stop request
     has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     objective = pulp.value(prob.objective) if has_solution else None
     if prob.status == pulp.LpStatusInfeasible:
@@ -104,8 +107,12 @@ def run_pulp(
     return MipOutcome(Status.UNKNOWN, False, None, bound)
 
 
-def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext, backend: str) -> None:
-    """Run the solve in a thread; when ``ctx.stop`` is set, cancel HiGHS (keeps its incumbent)."""
+def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext, backend: str) -> bool:
+    """Run the solve in a thread; when ``ctx.stop`` is set, cancel HiGHS (keeps its incumbent).
+
+    Returns False when the solve was abandoned: a stop request that the solver did not honour
+    within :data:`STOP_GRACE` seconds (PuLP's hand-over of the model, or CBC, cannot be
+    cancelled). The thread is a daemon and ``prob`` must not be read then."""
     box: dict[str, BaseException] = {}
 
     def target() -> None:
@@ -116,17 +123,59 @@ def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext
 
     thread = threading.Thread(target=target, name="mip", daemon=True)
     thread.start()
-    cancelled = False
+    stopped_at: float | None = None
     while thread.is_alive():
         thread.join(0.05)
-        if ctx.stop.is_set() and not cancelled and backend == "highs":
+        if ctx.stop.is_set() and thread.is_alive():
+            if stopped_at is None:
+                stopped_at = time.perf_counter()
+            elif time.perf_counter() - stopped_at > STOP_GRACE:
+                _raise_in(thread)  # ends PuLP's Python hand-over loop, which holds the GIL
+                if backend == "cbc":
+                    _kill_cbc_children()
+                return False
             model = getattr(prob, "solverModel", None)
-            if model is not None:
+            if model is not None and backend == "highs":
+                # repeated: a cancel before HiGHS's run() starts would be lost
                 model.HandleUserInterrupt = True
                 model.cancelSolve()
-                cancelled = True
     if "error" in box:
         raise box["error"]
+    return True
+
+
+class _Abandoned(Exception):
+    """Raised asynchronously in an abandoned solve thread."""
+
+
+def _raise_in(thread: threading.Thread) -> None:
+    """Ask ``thread`` to raise :class:`_Abandoned` at its next Python instruction (a thread
+    inside the solver's C code gets it when it returns)."""
+    import ctypes
+
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Abandoned))
+
+
+def _kill_cbc_children() -> None:
+    """Kill this process's CBC children (PuLP runs CBC as a subprocess it does not expose);
+    needs ``/proc``, does nothing without it."""
+    import os
+    import signal
+    from pathlib import Path
+
+    me = os.getpid()
+    try:
+        entries = [d for d in Path("/proc").iterdir() if d.name.isdigit()]
+    except OSError:
+        return
+    for d in entries:
+        try:
+            comm, rest = (d / "stat").read_text().rsplit(")", 1)
+            if int(rest.split()[1]) == me and "cbc" in comm.lower():
+                os.kill(int(d.name), signal.SIGKILL)
+        except (OSError, ValueError, IndexError):
+            continue
 
 
 def _hit_gap(prob: pulp.LpProblem) -> bool:

@@ -19,6 +19,8 @@ Every formulation adds the valid dominance precedences "``i`` before ``j`` when 
 from __future__ import annotations
 
 import itertools
+import threading
+from typing import Any
 
 import numpy as np
 import pulp
@@ -194,9 +196,12 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     if problem.tardiness_of(start) <= problem.lower_bound():  # the start sequence is provably optimal
         return Result(Status.OPTIMAL, None, problem.lower_bound(), TardinessSolution(start))
     build = {"positional": _positional, "lop": _lop, "time": _time_indexed}[form]
-    prob, extract = build(problem, start)
-    out = run_pulp(prob, ctx, backend=backend, warm_start=True)
+    built = _build_interruptibly(build, problem, start, ctx)
     solution = TardinessSolution(start)
+    if built is None:  # stop requested while building: the start sequence
+        return Result(Status.FEASIBLE, None, None, solution, stats={"formulation": form, "stopped": True})
+    prob, extract = built
+    out = run_pulp(prob, ctx, backend=backend, warm_start=True)
     if out.has_solution:
         seq = extract()
         if not problem.violations(TardinessSolution(seq)) and problem.tardiness_of(
@@ -208,3 +213,25 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     if status is Status.OPTIMAL and (bound is None or problem.objective(solution) > bound):
         status = Status.FEASIBLE  # never claim optimality for a sequence the proof does not cover
     return Result(status, None, bound, solution, stats={"formulation": form, "backend": backend})
+
+
+def _build_interruptibly(build: Any, problem: Tardiness, start: np.ndarray, ctx: SolveContext) -> Any:
+    """Build the model in a daemon thread (pure Python, seconds for n=500); ``None`` when
+    ``ctx.stop`` is set first. Build errors are re-raised here."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["model"] = build(problem, start)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="smtt-mip-build", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.05)
+        if ctx.stop.is_set() and thread.is_alive():
+            return None
+    if "error" in box:
+        raise box["error"]
+    return box["model"]

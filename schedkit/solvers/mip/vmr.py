@@ -240,7 +240,9 @@ def _run_highs(prob: pulp.LpProblem, ctx: SolveContext) -> tuple[MipOutcome, dic
                 break
     finally:
         if proc.is_alive():
-            proc.terminate()
+            # the fork inherited the CLI's SIGTERM handler, which HiGHS's C loop never runs: after
+            # a stop request kill at once, otherwise let SIGTERM (then SIGKILL) do it
+            (proc.kill if ctx.stop.is_set() else proc.terminate)()
             proc.join(2)
             if proc.is_alive():
                 proc.kill()
