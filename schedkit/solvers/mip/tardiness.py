@@ -198,7 +198,7 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     build = {"positional": _positional, "lop": _lop, "time": _time_indexed}[form]
     built = _build_interruptibly(build, problem, start, ctx)
     solution = TardinessSolution(start)
-    if built is None:  # stop requested while building: the start sequence
+    if built is None:  # stop requested or time up while building: the start sequence
         return Result(Status.FEASIBLE, None, None, solution, stats={"formulation": form, "stopped": True})
     prob, extract = built
     out = run_pulp(prob, ctx, backend=backend, warm_start=True)
@@ -217,7 +217,7 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
 
 def _build_interruptibly(build: Any, problem: Tardiness, start: np.ndarray, ctx: SolveContext) -> Any:
     """Build the model in a daemon thread (pure Python, seconds for n=500); ``None`` when
-    ``ctx.stop`` is set first. Build errors are re-raised here."""
+    ``ctx.stop`` is set or the time limit passes first. Build errors are re-raised here."""
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -230,7 +230,7 @@ def _build_interruptibly(build: Any, problem: Tardiness, start: np.ndarray, ctx:
     thread.start()
     while thread.is_alive():
         thread.join(0.05)
-        if ctx.stop.is_set() and thread.is_alive():
+        if ctx.expired() and thread.is_alive():  # a stop, or the time limit spent on building
             return None
     if "error" in box:
         raise box["error"]
