@@ -6,7 +6,8 @@ seconds, and records the time from the signal to the process's exit, the exit st
 the best result was printed, whether the saved solution passes ``schedkit check``, and whether any
 child process of the solve survived it. Usage, from the project root::
 
-    python benchmarks/robustness_interrupts.py [--delay 4] [--out benchmarks/robustness_interrupts.md]
+    python benchmarks/robustness_interrupts.py [--delay 4] [--only jssp:mip,vmr:mip] \
+        [--out benchmarks/robustness_interrupts.md]
 """
 
 from __future__ import annotations
