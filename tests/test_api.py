@@ -126,3 +126,15 @@ def test_cli_resource_profile(tmp_path: Path, demo: Path, capsys: pytest.Capture
     assert chart.stat().st_size > 1000
     assert main(["solve", str(demo), "--profile", str(chart)]) == 2
     assert "RCPSP" in capsys.readouterr().err
+
+
+def test_hint_with_unknown_operations_is_harmless(tmp_path: Path, demo: Path) -> None:
+    p = sk.read(demo)
+    r = sk.solve(p, "rule:mwkr")
+    data = r.solution.to_dict()
+    data["operations"].append({"job": 0, "op": 99, "machine": 0, "start": 0, "end": 1})
+    data["operations"].append({"job": 99, "op": 0, "machine": 0, "start": 0, "end": 1})
+    hint = p.solution_from_dict(data)
+    assert any("unknown operation" in v for v in sk.check(p, hint))
+    out = sk.solve(p, "cpsat", time_limit=10, workers=1, hint=hint)
+    assert sk.check(p, out) == [] and out.objective <= r.objective

@@ -18,26 +18,16 @@ import numpy as np
 
 from schedkit.errors import InvalidProblemError
 from schedkit.problems.base import GanttBar, Problem, Solution
-from schedkit.problems.operations import machine_bars, records_from_dict, records_to_dict, report
+from schedkit.problems.operations import ScheduledOperations, machine_bars, records_from_dict, report
 
 if TYPE_CHECKING:
     from schedkit.problems.jobshop import JobShop
 
 
 @dataclass(eq=False)
-class FlexibleSolution(Solution):
-    """Scheduled operations as parallel arrays, one entry per scheduled operation.
-
-    ``machine`` is the chosen machine. Solvers build it with :meth:`from_assignment`; a
-    solution read from a file may hold missing, unknown or repeated operations, which the
-    checker reports.
-    """
-
-    job: np.ndarray
-    op: np.ndarray
-    machine: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
+class FlexibleSolution(ScheduledOperations):
+    """Scheduled operations (see :class:`ScheduledOperations`); ``machine`` is the chosen
+    machine. Solvers build it with :meth:`from_assignment`."""
 
     @classmethod
     def from_assignment(
@@ -58,25 +48,6 @@ class FlexibleSolution(Solution):
             o = int(np.flatnonzero(dur < 0)[0])
             raise ValueError(f"operation {o}: machine {mach[o]} is not eligible")
         return cls(problem.job_of.copy(), problem.rank.copy(), mach, s, s + dur)
-
-    def _per_operation(self, problem: FlexibleJobShop, values: np.ndarray) -> np.ndarray:
-        out = np.full(problem.num_operations, -1, dtype=np.int64)
-        job, op = np.asarray(self.job, dtype=np.int64), np.asarray(self.op, dtype=np.int64)
-        ok = (job >= 0) & (job < problem.num_jobs)
-        ok[ok] &= (op[ok] >= 0) & (op[ok] < np.diff(problem.job_start)[job[ok]])
-        out[problem.job_start[job[ok]] + op[ok]] = np.asarray(values, dtype=np.int64)[ok]
-        return out
-
-    def starts(self, problem: FlexibleJobShop) -> np.ndarray:
-        """Start time per flat operation of ``problem`` (-1 where missing)."""
-        return self._per_operation(problem, self.start)
-
-    def machines(self, problem: FlexibleJobShop) -> np.ndarray:
-        """Chosen machine per flat operation of ``problem`` (-1 where missing)."""
-        return self._per_operation(problem, self.machine)
-
-    def to_dict(self) -> dict[str, Any]:
-        return records_to_dict(self.job, self.op, self.machine, self.start, self.end)
 
 
 @dataclass(eq=False)

@@ -15,39 +15,19 @@ import numpy as np
 
 from schedkit.errors import InvalidProblemError
 from schedkit.problems.base import GanttBar, Problem, Solution
-from schedkit.problems.operations import machine_bars, records_from_dict, records_to_dict, report
+from schedkit.problems.operations import ScheduledOperations, machine_bars, records_from_dict, report
 
 
 @dataclass(eq=False)
-class JobShopSolution(Solution):
-    """Scheduled operations: parallel arrays, one entry per scheduled operation.
-
-    Solvers build it with :meth:`from_starts`; a solution read from a file may contain
-    missing, unknown or repeated operations, which the checker reports.
-    """
-
-    job: np.ndarray
-    op: np.ndarray
-    machine: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
+class JobShopSolution(ScheduledOperations):
+    """Scheduled operations (see :class:`ScheduledOperations`); solvers build it with
+    :meth:`from_starts`."""
 
     @classmethod
     def from_starts(cls, problem: JobShop, start: Sequence[int] | np.ndarray) -> JobShopSolution:
         """Solution from one start time per operation (flat operation order)."""
         s = np.asarray(start, dtype=np.int64)
         return cls(problem.job_of, problem.rank, problem.machine, s, s + problem.duration)
-
-    def starts(self, problem: JobShop) -> np.ndarray:
-        """Start time per flat operation of ``problem`` (-1 where missing)."""
-        out = np.full(problem.num_operations, -1, dtype=np.int64)
-        ok = (self.job >= 0) & (self.job < problem.num_jobs)
-        idx = problem.job_start[self.job[ok]] + self.op[ok]
-        out[idx] = self.start[ok]
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return records_to_dict(self.job, self.op, self.machine, self.start, self.end)
 
 
 @dataclass(eq=False)

@@ -4,12 +4,58 @@ Gantt bars, and capped violation lists."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
 from schedkit.errors import SolutionFormatError
-from schedkit.problems.base import GanttBar
+from schedkit.problems.base import GanttBar, Solution
+
+
+class ShopLike(Protocol):
+    job_start: np.ndarray
+
+    @property
+    def num_jobs(self) -> int: ...
+
+    @property
+    def num_operations(self) -> int: ...
+
+
+@dataclass(eq=False)
+class ScheduledOperations(Solution):
+    """Scheduled operations as parallel arrays, one entry per scheduled operation
+    (job, rank in the job, machine, start, end). A solution read from a file may hold
+    missing, unknown or repeated operations: the problem's checker reports them."""
+
+    job: np.ndarray
+    op: np.ndarray
+    machine: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    def per_operation(self, problem: ShopLike, values: np.ndarray) -> np.ndarray:
+        """``values`` rearranged per flat operation of ``problem`` (-1 where missing;
+        unknown operations are ignored)."""
+        out = np.full(problem.num_operations, -1, dtype=np.int64)
+        job, op = np.asarray(self.job, dtype=np.int64), np.asarray(self.op, dtype=np.int64)
+        ok = (job >= 0) & (job < problem.num_jobs)
+        ok[ok] &= (op[ok] >= 0) & (op[ok] < np.diff(problem.job_start)[job[ok]])
+        out[problem.job_start[job[ok]] + op[ok]] = np.asarray(values, dtype=np.int64)[ok]
+        return out
+
+    def starts(self, problem: ShopLike) -> np.ndarray:
+        """Start time per flat operation of ``problem`` (-1 where missing)."""
+        return self.per_operation(problem, self.start)
+
+    def machines(self, problem: ShopLike) -> np.ndarray:
+        """Machine per flat operation of ``problem`` (-1 where missing)."""
+        return self.per_operation(problem, self.machine)
+
+    def to_dict(self) -> dict[str, Any]:
+        return records_to_dict(self.job, self.op, self.machine, self.start, self.end)
+
 
 MAX_REPORTED = 50  # violations listed per kind before summarising
 _FIELDS = ("job", "op", "machine", "start", "end")
