@@ -47,3 +47,17 @@ class SolveContext:
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)
+
+
+_abandoned: list[threading.Thread] = []
+
+
+def abandon(thread: threading.Thread) -> None:
+    """Record a daemon solver thread left running after a stop (it cannot be cancelled)."""
+    _abandoned.append(thread)
+
+
+def abandoned_alive() -> bool:
+    """True while a thread recorded by :func:`abandon` still runs: the process should then end
+    with ``os._exit``, since finalising the interpreter under a running native solver can abort."""
+    return any(t.is_alive() for t in _abandoned)

@@ -7,10 +7,13 @@ Each sub-command lives in ``schedkit.cli.<name>`` with ``add_parser(subparsers)`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
+from schedkit.context import abandoned_alive
 from schedkit.errors import SchedkitError, SolverBugError
 
 COMMANDS = ("solve", "check", "info", "methods", "formats", "generate", "bench", "report")
@@ -65,4 +68,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    """Console-script entry point.
+
+    A solver abandoned at a stop (e.g. HiGHS inside its model hand-over, or CBC past its limit)
+    may still run in a daemon thread; letting the interpreter finalise under it can abort the
+    process from C++ ("terminate called without an active exception"). Everything has been
+    printed and saved by then, so such a run ends with ``os._exit`` after flushing."""
+    code = main()
+    if abandoned_alive():
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)

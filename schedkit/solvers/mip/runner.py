@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pulp
 
-from schedkit.context import SolveContext
+from schedkit.context import SolveContext, abandon
 from schedkit.errors import InvalidParameterError
 from schedkit.result import Status
 
@@ -131,6 +131,7 @@ def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext
                 stopped_at = time.perf_counter()
             elif time.perf_counter() - stopped_at > STOP_GRACE:
                 _raise_in(thread)  # ends PuLP's Python hand-over loop, which holds the GIL
+                abandon(thread)
                 if backend == "cbc":
                     _kill_cbc_children()
                 return False

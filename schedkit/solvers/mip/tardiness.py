@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pulp
 
-from schedkit.context import SolveContext
+from schedkit.context import SolveContext, abandon
 from schedkit.errors import InvalidParameterError
 from schedkit.heuristics.tardiness_rules import best_rule
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
@@ -231,6 +231,7 @@ def _build_interruptibly(build: Any, problem: Tardiness, start: np.ndarray, ctx:
     while thread.is_alive():
         thread.join(0.05)
         if ctx.expired() and thread.is_alive():  # a stop, or the time limit spent on building
+            abandon(thread)
             return None
     if "error" in box:
         raise box["error"]
