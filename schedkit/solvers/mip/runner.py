@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import signal
 import threading
 import time
+from collections.abc import Container
 from dataclasses import dataclass
 
 import pulp
@@ -15,6 +17,7 @@ from schedkit.result import Status
 
 BACKENDS = ("highs", "cbc")
 STOP_GRACE = 0.2  # seconds a stop request may wait for the solver before the solve is abandoned
+CBC_STOP_GRACE = 0.8  # CBC needs to stop on SIGINT, write its incumbent, and PuLP to read it
 
 
 def _swallow_highs_banner() -> None:
@@ -108,11 +111,13 @@ def run_pulp(
 
 
 def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext, backend: str) -> bool:
-    """Run the solve in a thread; when ``ctx.stop`` is set, cancel HiGHS (keeps its incumbent).
+    """Run the solve in a thread and stop it when ``ctx.stop`` is set.
 
-    Returns False when the solve was abandoned: a stop request that the solver did not honour
-    within :data:`STOP_GRACE` seconds (PuLP's hand-over of the model, or CBC, cannot be
-    cancelled). The thread is a daemon and ``prob`` must not be read then."""
+    HiGHS is cancelled (it keeps its incumbent). CBC gets SIGINT, on which it stops and writes
+    its incumbent for PuLP to read. Returns False when the solve was abandoned: a stop request
+    the solver did not honour within :data:`STOP_GRACE` (:data:`CBC_STOP_GRACE` for CBC) seconds,
+    e.g. during PuLP's hand-over of the model. The thread is a daemon and ``prob`` must not be
+    read then."""
     box: dict[str, BaseException] = {}
 
     def target() -> None:
@@ -124,17 +129,22 @@ def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext
     thread = threading.Thread(target=target, name="mip", daemon=True)
     thread.start()
     stopped_at: float | None = None
+    interrupted: set[int] = set()
+    grace = CBC_STOP_GRACE if backend == "cbc" else STOP_GRACE
     while thread.is_alive():
         thread.join(0.05)
         if (ctx.stop.is_set() or _cbc_late(ctx, backend)) and thread.is_alive():
             if stopped_at is None:
                 stopped_at = time.perf_counter()
-            elif time.perf_counter() - stopped_at > STOP_GRACE:
+            elif time.perf_counter() - stopped_at > grace:
                 _raise_in(thread)  # ends PuLP's Python hand-over loop, which holds the GIL
                 abandon(thread)
                 if backend == "cbc":
-                    _kill_cbc_children()
+                    _signal_cbc_children(signal.SIGKILL)
                 return False
+            if backend == "cbc":
+                # once per CBC process: a second SIGINT would abort it without a solution
+                interrupted |= _signal_cbc_children(signal.SIGINT, skip=interrupted)
             model = getattr(prob, "solverModel", None)
             if model is not None and backend == "highs":
                 # repeated: a cancel before HiGHS's run() starts would be lost
@@ -149,7 +159,7 @@ def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext
 
 def _cbc_late(ctx: SolveContext, backend: str) -> bool:
     """True once CBC runs past the time limit by 5% + 0.2 s: CBC does not honour ``-sec`` during
-    its root processing (15 s over a 5 s limit measured), so it is abandoned like a stop."""
+    its root processing (15 s over a 5 s limit measured), so it is stopped like on a request."""
     if backend != "cbc" or ctx.time_limit is None:
         return False
     return ctx.elapsed() > ctx.time_limit * 1.05 + 0.2
@@ -168,25 +178,29 @@ def _raise_in(thread: threading.Thread) -> None:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Abandoned))
 
 
-def _kill_cbc_children() -> None:
-    """Kill this process's CBC children (PuLP runs CBC as a subprocess it does not expose);
-    needs ``/proc``, does nothing without it."""
+def _signal_cbc_children(signum: int, skip: Container[int] = ()) -> set[int]:
+    """Send ``signum`` to this process's CBC children not in ``skip`` (PuLP runs CBC as a
+    subprocess it does not expose) and return their pids; needs ``/proc``, does nothing without
+    it."""
     import os
-    import signal
     from pathlib import Path
 
     me = os.getpid()
+    sent: set[int] = set()
     try:
         entries = [d for d in Path("/proc").iterdir() if d.name.isdigit()]
     except OSError:
-        return
+        return sent
     for d in entries:
         try:
             comm, rest = (d / "stat").read_text().rsplit(")", 1)
-            if int(rest.split()[1]) == me and "cbc" in comm.lower():
-                os.kill(int(d.name), signal.SIGKILL)
+            pid = int(d.name)
+            if int(rest.split()[1]) == me and "cbc" in comm.lower() and pid not in skip:
+                os.kill(pid, signum)
+                sent.add(pid)
         except (OSError, ValueError, IndexError):
             continue
+    return sent
 
 
 def _hit_gap(prob: pulp.LpProblem) -> bool:
