@@ -112,3 +112,32 @@ def test_signal_stops_with_saved_feasible_solution(
         [*_schedkit(), "check", str(inst), str(sol), *extra], capture_output=True, text=True, timeout=120
     )
     assert chk.returncode == 0, chk.stdout + chk.stderr
+
+
+def test_cli_exit_with_an_abandoned_solver_thread_keeps_output_and_status(tmp_path: Path) -> None:
+    """A solver thread left running after a stop must not decide how the process ends: the CLI
+    flushes its output and exits with its own status at once (interpreter finalisation under a
+    running HiGHS aborted with SIGABRT before). The stand-in thread here is not a daemon, so a
+    normal interpreter exit would wait for it past the timeout."""
+    script = (
+        "import sys, threading, time\n"
+        "from schedkit.context import abandon\n"
+        "t = threading.Thread(target=time.sleep, args=(300,))\n"
+        "t.start()\n"
+        "abandon(t)\n"
+        "sys.argv = ['schedkit', 'info', sys.argv[1]]\n"
+        "from schedkit.cli import entry\n"
+        "entry()\n"
+    )
+    inst = Path(__file__).resolve().parents[1] / "instances" / "jssp_10x10.txt"
+
+    def run(path: Path) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-c", script, str(path)]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+    done = run(inst)
+    assert done.returncode == 0, done.stderr
+    assert "jssp_10x10" in done.stdout
+    missing = run(tmp_path / "missing.txt")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("schedkit: error:")
