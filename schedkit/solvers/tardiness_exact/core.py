@@ -43,6 +43,8 @@ import time
 import numpy as np
 from numba import njit
 
+from schedkit.solvers.tardiness_exact.emmons import blocks
+
 _INF = float("inf")
 
 
@@ -275,6 +277,8 @@ class _Search:
         stop: object = None,
         bounded: bool = True,
         reduce: bool = True,
+        split: bool = True,
+        split_min: int | None = None,
     ):
         n = len(p)
         self.order = np.lexsort((np.arange(n), p, d))  # EDD, ties: shorter, then lower number
@@ -288,6 +292,8 @@ class _Search:
         self.calls = 0
         self.bounded = bounded
         self.reduce = reduce
+        self.split = split
+        self.split_min = n if split_min is None else split_min  # default: the whole set only
 
     def info(self, jobs: tuple[int, ...]) -> _Set:
         s = self.sets.get(jobs)
@@ -391,6 +397,11 @@ class _Search:
             rest = tuple(j for j in jobs if j != first)
             sub, seq = self.solve(rest, t + P[first], best_val - tk)
             return self._finish(sub, seq, (first,), tk, best_val, best_seq, prefix=True)
+        # Emmons' precedence relations split the set into independent pieces
+        if self.split and s.m >= self.split_min:
+            keys = blocks(s.edd_p, s.ds, t)
+            if keys.max() > 0:
+                return self._pieces(s, t, ub, keys, best_val, best_seq)
         # Lawler's decomposition on the longest job
         kpos = s.kpos
         k = jobs[kpos]
@@ -407,14 +418,15 @@ class _Search:
             lbr = 0 if single else self._bound(right, c)
             options.append((lbl + tk + lbr, delta, left, right, c, tk, lbl, lbr))
         options.sort(key=lambda o: (o[0], o[1]))
-        for bound, _, left, right, c, tk, _lbl, lbr in options:
+        for bound, _, left, right, c, tk, lbl, _lbr in options:
             if bound >= best_val:
                 break
-            v1, s1 = self.solve(left, t, best_val - tk - lbr if self.bounded else _INF)
-            if s1 is None:
-                continue
-            v2, s2 = self.solve(right, c, best_val - tk - v1 if self.bounded else _INF)
+            # the right part first: it is the smaller, later-starting set whose bound fails fastest
+            v2, s2 = self.solve(right, c, best_val - tk - lbl if self.bounded else _INF)
             if s2 is None:
+                continue
+            v1, s1 = self.solve(left, t, best_val - tk - v2 if self.bounded else _INF)
+            if s1 is None:
                 continue
             val = v1 + tk + v2
             if val < best_val:
@@ -422,6 +434,49 @@ class _Search:
         if best_seq is None:
             return best_val, None
         return best_val, best_seq
+
+    def _pieces(
+        self,
+        s: _Set,
+        t: int,
+        ub: float,
+        keys: np.ndarray,
+        best_val: float,
+        best_seq: tuple[int, ...] | None,
+    ) -> tuple[int, tuple[int, ...] | None]:
+        """Solve the pieces of a split set one after the other (keys from :func:`blocks`)."""
+        jobs = s.jobs
+        order = np.argsort(keys, kind="mergesort").tolist()
+        ks = keys.tolist()
+        pieces: list[tuple[int, ...]] = []
+        cur: list[int] = []
+        for x, i in enumerate(order):
+            cur.append(jobs[i])
+            if x + 1 == len(order) or ks[order[x + 1]] != ks[i]:
+                pieces.append(tuple(cur))
+                cur = []
+        P = self.P
+        starts = [t]
+        for g in pieces[:-1]:
+            starts.append(starts[-1] + sum(P[j] for j in g))
+        lbs = [self._bound(g, st) for g, st in zip(pieces, starts, strict=True)]
+        rest = sum(lbs)
+        acc = 0
+        seq: tuple[int, ...] = ()
+        for g, st, lb in zip(pieces, starts, lbs, strict=True):
+            rest -= lb
+            v, sg = self.solve(g, st, best_val - acc - rest)
+            if sg is None:
+                if best_seq is not None:
+                    return int(best_val), best_seq
+                return max(int(best_val), acc + v + rest), None
+            acc += v
+            seq += sg
+        if acc < best_val:
+            return acc, seq
+        if best_seq is not None:
+            return int(best_val), best_seq
+        return int(best_val), None
 
     def _bound(self, jobs: tuple[int, ...], t: int) -> int:
         if not jobs:
@@ -459,13 +514,15 @@ def search(
     ub_seq: np.ndarray,
     deadline: float | None,
     stop: object = None,
+    split_min: int | None = None,
 ) -> tuple[np.ndarray, int, bool, dict[str, int]]:
     """Optimise 1||ΣT starting from the upper-bound sequence ``ub_seq`` (original numbering).
 
     Returns ``(sequence, lower bound, proven, stats)``; on a timeout the sequence is
-    ``ub_seq`` and the bound the root lower bound.
+    ``ub_seq`` and the bound the root lower bound. ``split_min``: smallest set on which
+    Emmons' split is tried (default: the whole instance only; see :mod:`.emmons`).
     """
-    s = _Search(p, d, deadline, stop)
+    s = _Search(p, d, deadline, stop, split_min=split_min)
     rank = np.empty(len(p), dtype=np.int64)
     rank[s.order] = np.arange(len(p))
     root = tuple(range(len(p)))
