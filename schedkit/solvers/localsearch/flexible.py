@@ -1,18 +1,14 @@
 """Methods ``ts`` and ``auto`` for the flexible job shop.
 
-Local search in rounds. With the machine assignment fixed, the problem is a job shop, and the
-compiled job-shop tabu search (:mod:`schedkit.solvers.localsearch.kernel`) improves the
-sequences for a short slice. Then one critical operation is reassigned: for every critical
-operation, every other eligible machine and every insertion position on it, the new longest
-path through the operation is estimated from the current heads and tails (``max(end of the job
-predecessor, end of the machine predecessor) + new duration + max(tail of the job successor,
-tail of the machine successor)``); the best few estimates are evaluated exactly by
-recomputing the schedule (cyclic insertions are discarded) and the best is applied, even when
-it is worse (putting the operation back on its old machine is then tabu for a few rounds).
-After a number of rounds without improvement the search returns to the best solution.
+``ts`` is the compiled tabu search of :mod:`schedkit.solvers.localsearch.flexible_kernel`
+(critical operations reinserted on any eligible machine at any position, with an exact-or-
+upper-bound estimate of the new makespan), seeded by the best dispatching rule (or the hint
+when it is better), one search per worker (at most 2) in threads that release the GIL and
+share their best solution: a stalled search restarts from the shared best.
 
 ``auto`` runs CP-SAT's FJSP model first (proves small instances optimal, gives the bound),
-then the local search, then CP-SAT again hinted with the best schedule.
+then the tabu search from the better schedule, then CP-SAT again hinted with the best schedule.
+The split was measured in ``benchmarks/shop_hybrid_fjsp.md``.
 """
 
 from __future__ import annotations
@@ -27,180 +23,158 @@ from schedkit.context import SolveContext
 from schedkit.heuristics.flexible_rules import best_of_rules
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
 from schedkit.result import Result, Status
-from schedkit.solvers.localsearch import kernel as K
-from schedkit.solvers.localsearch.jobshop import Graph, TabuSearch
+from schedkit.solvers.localsearch import flexible_kernel as FK
 
-DEFAULT_ROUNDS = 300  # without a time limit
-_SLICE_SECONDS = 0.02
-_EXACT_CANDIDATES = 12
-_TABU_ROUNDS = 6
-_RESTART_ROUNDS = 40
+DEFAULT_ITERATIONS = 20_000  # per search, without a time limit
 CP_FIRST = 0.10
 CP_LAST = 0.10
 _RESERVE = 0.1
+_CHUNK_SECONDS = 0.05
+#: tabu tenure (fraction of the operations), iterations without improvement before a restart
+#: (per operation) and random insertions at a restart
+TENURE = 0.1
+STALL = 4
+KICK = 3
+MODE = 1
 
 
-class FlexibleSearch:
-    """Alternating sequencing tabu search and machine reassignment for a flexible job shop."""
+class FlexibleTabu:
+    """State of one compiled tabu search (arrays the kernel updates in place)."""
 
     def __init__(
         self,
         problem: FlexibleJobShop,
-        machine: np.ndarray,
-        start: np.ndarray,
+        solution: FlexibleSolution,
         seed: int,
-        lb: int,
+        target: int,
+        options: dict | None = None,
     ):
-        self.p = problem
-        self.rng = np.random.default_rng(seed)
+        p = problem
+        n = p.num_operations
+        self.p = p
         self.seed = seed
-        self.lb = lb
-        self.assign = np.array(machine, dtype=np.int64)
-        self.start = np.array(start, dtype=np.int64)
-        self.val = self._makespan(self.assign, self.start)
-        self.best_assign, self.best_start, self.best = (
-            self.assign.copy(),
-            self.start.copy(),
-            self.val,
+        self.chunks = 0
+        jp = np.arange(n, dtype=np.int64) - 1
+        js = np.arange(n, dtype=np.int64) + 1
+        jp[p.job_start[:-1]] = -1
+        js[p.job_start[1:] - 1] = -1
+        self.jp, self.js = jp, js
+        self.alt_start = np.array(p.alt_start, dtype=np.int64)
+        self.alt_machine = np.array(p.alt_machine, dtype=np.int64)
+        self.alt_duration = np.array(p.alt_duration, dtype=np.int64)
+        machine = solution.machines(p)
+        start = solution.starts(p)
+        dur = p.durations_of(machine)
+        # alternative index of each operation's machine
+        aa = np.empty(n, dtype=np.int64)
+        for o in range(n):
+            alts = np.arange(p.alt_start[o], p.alt_start[o + 1])
+            aa[o] = int(alts[p.alt_machine[alts] == machine[o]][0])
+        self.aa = aa
+        self.mach = p.alt_machine[aa].copy()
+        self.dur = p.alt_duration[aa].copy()
+        m = p.num_machines
+        self.mp = np.full(n, -1, dtype=np.int64)
+        self.ms = np.full(n, -1, dtype=np.int64)
+        self.mhead = np.full(m, -1, dtype=np.int64)
+        for k in range(m):
+            ops = np.flatnonzero(machine == k)
+            ops = ops[np.lexsort((ops, start[ops] + dur[ops], start[ops]))]
+            if len(ops):
+                self.mhead[k] = ops[0]
+                self.mp[ops[1:]] = ops[:-1]
+                self.ms[ops[:-1]] = ops[1:]
+        self.b_aa, self.b_mp, self.b_ms, self.b_mhead = (
+            self.aa.copy(),
+            self.mp.copy(),
+            self.ms.copy(),
+            self.mhead.copy(),
         )
-        self.alt_tabu = np.full(problem.num_alternatives, -1, dtype=np.int64)
-        self.rounds = 0
-        self.moves = 0
-        self.since_best = 0
+        self.tabu_exp = np.full(n * m, -1, dtype=np.int64)
+        self.tabu_pred = np.full(n * m, -1, dtype=np.int64)
+        self.params = np.zeros(FK.N_PARAMS, dtype=np.int64)
+        opt = options or {}
+        t_lo = int(opt.get("tenure", max(2, round(TENURE * n))))
+        self.params[FK.P_TENURE_LO] = t_lo
+        self.params[FK.P_TENURE_HI] = t_lo + int(opt.get("tenure_span", max(2, round(TENURE * n))))
+        self.params[FK.P_STALL] = int(opt.get("stall", max(400, STALL * n)))
+        self.params[FK.P_KICK] = int(opt.get("kick", KICK))
+        self.params[FK.P_MODE] = int(opt.get("mode", MODE))
+        self.params[FK.P_TARGET] = target
+        self.state = np.zeros(FK.N_STATE, dtype=np.int64)
+        self.state[FK.S_BEST] = np.iinfo(np.int64).max
+        self.lock = threading.Lock()
 
-    def _makespan(self, assign: np.ndarray, start: np.ndarray) -> int:
-        return int((start + self.p.durations_of(assign)).max())
+    @property
+    def best(self) -> int:
+        return int(self.state[FK.S_BEST])
 
-    def _graph(self, assign: np.ndarray) -> Graph:
-        return Graph.of(self.p.durations_of(assign), self.p.job_start, assign, self.p.num_machines)
+    @property
+    def iterations(self) -> int:
+        return int(self.state[FK.S_ITER])
 
-    def _sequence_round(self, until: float, ctx: SolveContext) -> None:
-        g = self._graph(self.assign)
-        ts = TabuSearch(g, g.sequence(self.start), lower_bound=self.lb, seed=self.seed + self.rounds)
-        ts.tenure = (8, 12)
-        ts.stall_limit = 800
-        end = min(until, time.perf_counter() + _SLICE_SECONDS)
-        ts.run(ctx, end)
-        if ts.chunks == 0:
-            ts.step(1)
-        self.moves += ts.iterations
-        start = g.starts(ts.best_seq)
-        self.start, self.val = start, ts.best
-        self._seq, self._g = ts.best_seq, g
+    def step(self, iterations: int) -> int:
+        """Run ``iterations`` kernel iterations; 1 when the target is reached."""
+        self.params[FK.P_ITERS] = iterations
+        self.params[FK.P_SEED] = (self.seed * 1_000_003 + self.chunks) % (2**31 - 1)
+        self.chunks += 1
+        with self.lock:
+            code = FK.run_chunk(
+                self.jp, self.js, self.alt_start, self.alt_machine, self.alt_duration,
+                self.aa, self.mach, self.dur, self.mp, self.ms, self.mhead,
+                self.b_aa, self.b_mp, self.b_ms, self.b_mhead,
+                self.tabu_exp, self.tabu_pred, self.params, self.state,
+            )  # fmt: skip
+        if code < 0:
+            raise RuntimeError("flexible tabu search: cyclic start graph")
+        return code
 
-    def _reassign(self) -> None:
-        g, seq = self._g, self._seq
-        r, q = K.times_of(g.dur, g.jp, g.js, g.mach, g.mstart, seq)
-        cmax = self.val
-        dur = g.dur
-        crit = np.flatnonzero(r + dur + q == cmax).astype(np.int64)
-        p = self.p
-        est, c_op, c_m, c_k = K.insertion_candidates(
-            r, q, dur, g.jp, g.js, seq, g.mstart, crit, p.alt_start, p.alt_machine, p.alt_duration,
-            self.assign, self.alt_tabu, self.rounds,
-        )  # fmt: skip
-        if len(est) == 0:
-            return
-        pick = np.lexsort((self.rng.random(len(est)), est))[:_EXACT_CANDIDATES]
-        cands = [(int(est[i]), int(c_op[i]), int(c_m[i]), int(c_k[i])) for i in pick]
-        best_move = None
-        for _est, o, m, k in cands:
-            new_assign = self.assign.copy()
-            new_assign[o] = m
-            # machine orders: o inserted at position k of machine m, removed from its old machine
-            order_m = [int(x) for x in seq[g.mstart[m] : g.mstart[m + 1]]]
-            order_m.insert(k, o)
-            g2 = self._graph(new_assign)
-            pieces = []
-            for mm in range(p.num_machines):
-                if mm == m:
-                    pieces.append(np.array(order_m, dtype=np.int64))
-                else:
-                    ops = seq[g.mstart[mm] : g.mstart[mm + 1]]
-                    pieces.append(ops[ops != o])
-            seq2 = np.ascontiguousarray(np.concatenate(pieces), dtype=np.int64)
-            st = g2.starts(seq2)
-            if st[0] < 0:
-                continue  # the insertion closes a cycle
-            val = int((st + g2.dur).max())
-            if best_move is None or val < best_move[0]:
-                best_move = (val, o, m, new_assign, st)
-        if best_move is None:
-            return
-        val, o, m, new_assign, st = best_move
-        old = int(self.assign[o])
-        alts = range(int(p.alt_start[o]), int(p.alt_start[o + 1]))
-        self.alt_tabu[[a for a in alts if p.alt_machine[a] == old]] = self.rounds + _TABU_ROUNDS
-        self.assign, self.start, self.val = new_assign, st, val
+    def snapshot(self) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        with self.lock:
+            return self.best, self.b_aa.copy(), self.b_mp.copy(), self.b_ms.copy(), self.b_mhead.copy()
 
-    def _note(self) -> bool:
-        if self.val < self.best:
-            self.best, self.best_assign, self.best_start = (
-                self.val,
-                self.assign.copy(),
-                self.start.copy(),
-            )
-            self.since_best = 0
-            return True
-        self.since_best += 1
-        return False
+    def adopt(self, best: int, aa: np.ndarray, mp: np.ndarray, ms: np.ndarray, mhead: np.ndarray) -> None:
+        """Make a better solution this search's best (it restarts from it at its next stall)."""
+        with self.lock:
+            if best < self.best:
+                self.state[FK.S_BEST] = best
+                self.b_aa[:], self.b_mp[:], self.b_ms[:], self.b_mhead[:] = aa, mp, ms, mhead
+
+    def solution(self) -> FlexibleSolution:
+        best, aa, mp, ms, _ = self.snapshot()
+        dur = self.p.alt_duration[aa]
+        start = FK.starts_of(self.jp, self.js, np.ascontiguousarray(dur), mp, ms)
+        return FlexibleSolution.from_assignment(self.p, self.p.alt_machine[aa], start)
 
     def run(
         self,
         ctx: SolveContext,
         until: float | None,
-        max_rounds: int | None = None,
-        elite: _Elite | None = None,
+        max_iterations: int | None = None,
+        on_chunk=None,  # noqa: ANN001
     ) -> None:
-        """Rounds until ``until`` (perf_counter), ``ctx.stop``, the lower bound or ``max_rounds``."""
-        horizon = until if until is not None else float("inf")
-        while not ctx.stop.is_set() and self.best > self.lb and time.perf_counter() < horizon:
-            if max_rounds is not None and self.rounds >= max_rounds:
+        """Chunks of iterations until ``until`` (perf_counter), ``ctx.stop``, the target or
+        ``max_iterations``; ``on_chunk(self)`` after every chunk."""
+        chunk = 50
+        while not ctx.stop.is_set():
+            now = time.perf_counter()
+            if until is not None and now >= until:
                 break
-            self._sequence_round(horizon, ctx)
-            if self._note():
-                ctx.incumbent = self.solution()
-            if time.perf_counter() >= horizon or self.best <= self.lb:
+            n = chunk
+            if max_iterations is not None:
+                n = min(n, max_iterations - self.iterations)
+                if n <= 0:
+                    break
+            t0 = time.perf_counter()
+            done = self.step(n)
+            if on_chunk is not None:
+                on_chunk(self)
+            if done:
                 break
-            self._reassign()
-            if self._note():
-                ctx.incumbent = self.solution()
-            self.rounds += 1
-            if elite is not None:
-                elite.offer(self)
-            if self.since_best >= _RESTART_ROUNDS:
-                if elite is not None:
-                    elite.adopt(self)
-                self.assign, self.start, self.val = (
-                    self.best_assign.copy(),
-                    self.best_start.copy(),
-                    self.best,
-                )
-                self.since_best = 0
-                self.alt_tabu[:] = -1
-
-    def solution(self) -> FlexibleSolution:
-        return FlexibleSolution.from_assignment(self.p, self.best_assign, self.best_start)
-
-
-class _Elite:
-    """Best solution shared by parallel searches (a search restarts from it)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.best: int | None = None
-        self.assign: np.ndarray | None = None
-        self.start: np.ndarray | None = None
-
-    def offer(self, s: FlexibleSearch) -> None:
-        with self.lock:
-            if self.best is None or s.best < self.best:
-                self.best, self.assign, self.start = s.best, s.best_assign.copy(), s.best_start.copy()
-
-    def adopt(self, s: FlexibleSearch) -> None:
-        with self.lock:
-            if self.best is not None and self.best < s.best:
-                s.best, s.best_assign, s.best_start = self.best, self.assign.copy(), self.start.copy()
+            dt = time.perf_counter() - t0
+            rate = n / max(dt, 1e-6)
+            target = _CHUNK_SECONDS if until is None else min(_CHUNK_SECONDS, max(0.005, until - now - dt))
+            chunk = int(min(max(10, rate * target), 4 * chunk + 10))
 
 
 def run_parallel(
@@ -209,25 +183,48 @@ def run_parallel(
     ctx: SolveContext,
     until: float | None,
     lb: int,
-    max_rounds: int | None,
+    max_iterations: int | None,
 ) -> tuple[FlexibleSolution, int, int]:
     """One search per worker (at most 2) in threads sharing their best; the best schedule,
-    the rounds and the tabu moves of all searches."""
+    the iterations and the restarts of all searches."""
     threads = max(1, min(2, int(ctx.workers or 1)))
-    machine, start = seed_solution.machines(problem), seed_solution.starts(problem)
-    searches = [FlexibleSearch(problem, machine, start, ctx.seed * 7919 + k, lb) for k in range(threads)]
-    elite = _Elite()
+    searches = [
+        FlexibleTabu(problem, seed_solution, ctx.seed * 7919 + k, lb, ctx.options) for k in range(threads)
+    ]
+    shared = {"best": None}
+    glock = threading.Lock()
+
+    def sync(s: FlexibleTabu) -> None:
+        snap = None
+        with glock:
+            g = shared["best"]
+            if g is None or s.best < g[0]:
+                shared["best"] = s.snapshot()
+                improved = True
+            else:
+                improved = False
+                if g[0] < s.best:
+                    snap = g
+        if improved:
+            ctx.incumbent = s.solution()
+        if snap is not None:
+            s.adopt(*snap)
+
     workers = [
-        threading.Thread(target=s.run, args=(ctx, until, max_rounds, elite), daemon=True)
+        threading.Thread(target=s.run, args=(ctx, until, max_iterations, sync), daemon=True)
         for s in searches[1:]
     ]
     for w in workers:
         w.start()
-    searches[0].run(ctx, until, max_rounds, elite)
+    searches[0].run(ctx, until, max_iterations, sync)
     for w in workers:
         w.join()
     best = min(searches, key=lambda s: s.best)
-    return best.solution(), sum(s.rounds for s in searches), sum(s.moves for s in searches)
+    return (
+        best.solution(),
+        sum(s.iterations for s in searches),
+        sum(int(s.state[FK.S_RESTARTS]) for s in searches),
+    )
 
 
 def _rule_seed(problem: FlexibleJobShop, ctx: SolveContext) -> FlexibleSolution:
@@ -247,11 +244,13 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     ctx.incumbent = rule
     left = ctx.remaining(0.05)
     until = None if left is None else time.perf_counter() + left
-    max_rounds = None if until is not None else int(ctx.option("rounds", DEFAULT_ROUNDS))
-    solution, rounds, moves = run_parallel(problem, rule, ctx, until, problem.lower_bound(), max_rounds)
+    max_it = None
+    if until is None:
+        max_it = int(ctx.option("iterations", 100 * int(ctx.option("rounds", DEFAULT_ITERATIONS // 100))))
+    solution, iterations, restarts = run_parallel(problem, rule, ctx, until, problem.lower_bound(), max_it)
     if problem.violations(solution) or problem.objective(solution) > problem.objective(rule):
         solution = rule
-    stats = {"rounds": rounds, "moves": moves, "rule_makespan": problem.objective(rule)}
+    stats = {"iterations": iterations, "restarts": restarts, "rule_makespan": problem.objective(rule)}
     return Result(Status.FEASIBLE, None, None, solution, stats=stats)
 
 
@@ -309,14 +308,14 @@ def solve_auto(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
         last = 10.0 if total is None else f_last * total
         left = ctx.remaining(_RESERVE)
         until = None if left is None else time.perf_counter() + max(0.0, left - last)
-        sol, rounds, _moves = run_parallel(
-            problem, best, ctx, until, bound, None if until is not None else DEFAULT_ROUNDS
+        sol, iterations, _restarts = run_parallel(
+            problem, best, ctx, until, bound, None if until is not None else DEFAULT_ITERATIONS
         )
         if not problem.violations(sol) and problem.objective(sol) < problem.objective(best):
             best = sol
         proven = problem.objective(best) <= bound
         phases["ls"] = round(time.perf_counter() - t0, 3)
-        phases["ls_rounds"] = rounds
+        phases["ls_iterations"] = iterations
         left = ctx.remaining(_RESERVE)
         cp(last if left is None else left, "cpsat_last")
     status = Status.OPTIMAL if proven else Status.FEASIBLE
