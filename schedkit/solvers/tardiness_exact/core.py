@@ -43,7 +43,7 @@ import time
 import numpy as np
 from numba import njit
 
-from schedkit.solvers.tardiness_exact.emmons import blocks
+from schedkit.solvers.tardiness_exact.emmons import blocks, first_condition_blocks
 
 _INF = float("inf")
 
@@ -183,6 +183,7 @@ class _Set:
         "times",
         "_spt_order",
         "edd_p",
+        "ja",
         "_spt",
     )
 
@@ -193,6 +194,7 @@ class _Set:
         de = Dn[ja]  # EDD order: jobs are numbered in EDD order, so already sorted
         self.ds = de
         self.edd_p = Pn[ja]
+        self.ja = ja
         total, edd_c, order, cp, spt_d, kpos, first, first_t = _set_data(self.edd_p, de)
         self.total = total
         self.edd_c = edd_c
@@ -293,7 +295,8 @@ class _Search:
         self.bounded = bounded
         self.reduce = reduce
         self.split = split
-        self.split_min = n if split_min is None else split_min  # default: the whole set only
+        self.split_min = 4 if split_min is None else split_min
+        self.n = n
 
     def info(self, jobs: tuple[int, ...]) -> _Set:
         s = self.sets.get(jobs)
@@ -397,16 +400,18 @@ class _Search:
             rest = tuple(j for j in jobs if j != first)
             sub, seq = self.solve(rest, t + P[first], best_val - tk)
             return self._finish(sub, seq, (first,), tk, best_val, best_seq, prefix=True)
-        # Emmons' precedence relations split the set into independent pieces
-        if self.split and s.m >= self.split_min:
-            keys = blocks(s.edd_p, s.ds, t)
-            if keys.max() > 0:
-                return self._pieces(s, t, ub, keys, best_val, best_seq)
         # Lawler's decomposition on the longest job
         kpos = s.kpos
         k = jobs[kpos]
         options = []
         found = _positions(s.pref, s.nxt, t)  # (delta, completion of k) pairs
+        # Emmons' precedence relations split the set into independent pieces: all three
+        # conditions on the whole instance, the first one (in O(m log m)) on subproblems
+        if self.split and s.m >= self.split_min:
+            split_by = blocks if s.m == self.n else first_condition_blocks
+            keys = split_by(s.edd_p, s.ds, t)
+            if keys.max() > 0:
+                return self._pieces(s, t, keys, best_val, best_seq)
         deltas = found[0::2].tolist()
         comps = found[1::2].tolist()
         single = len(deltas) == 1  # no ordering needed: the subproblems bound themselves
@@ -439,31 +444,38 @@ class _Search:
         self,
         s: _Set,
         t: int,
-        ub: float,
         keys: np.ndarray,
         best_val: float,
         best_seq: tuple[int, ...] | None,
     ) -> tuple[int, tuple[int, ...] | None]:
-        """Solve the pieces of a split set one after the other (keys from :func:`blocks`)."""
-        jobs = s.jobs
-        order = np.argsort(keys, kind="mergesort").tolist()
-        ks = keys.tolist()
-        pieces: list[tuple[int, ...]] = []
-        cur: list[int] = []
-        for x, i in enumerate(order):
-            cur.append(jobs[i])
-            if x + 1 == len(order) or ks[order[x + 1]] != ks[i]:
-                pieces.append(tuple(cur))
-                cur = []
-        P = self.P
-        starts = [t]
-        for g in pieces[:-1]:
-            starts.append(starts[-1] + sum(P[j] for j in g))
-        lbs = [self._bound(g, st) for g, st in zip(pieces, starts, strict=True)]
-        rest = sum(lbs)
-        acc = 0
-        seq: tuple[int, ...] = ()
-        for g, st, lb in zip(pieces, starts, lbs, strict=True):
+        """Solve the pieces of a split set (keys from the :mod:`.emmons` functions).
+
+        The pieces are independent once their start times are known: single jobs are costed
+        directly, the others solved with the budget left by the bounds of the rest.
+        """
+        order = np.argsort(keys, kind="mergesort")
+        ks = keys[order]
+        cuts = np.flatnonzero(ks[1:] != ks[:-1]) + 1
+        ends = np.append(cuts, len(ks))
+        begins = np.concatenate(([0], cuts))
+        done = np.cumsum(s.edd_p[order])  # completion times minus t, in sequence order
+        sizes = ends - begins
+        ones = begins[sizes == 1]
+        fixed = int(np.maximum(0, t + done[ones] - s.ds[order[ones]]).sum())
+        ja = s.ja[order].tolist()
+        many = np.flatnonzero(sizes > 1).tolist()
+        pieces = []
+        for x in many:
+            b0, e0 = int(begins[x]), int(ends[x])
+            st = t + (int(done[b0 - 1]) if b0 > 0 else 0)
+            g = tuple(ja[b0:e0])
+            pieces.append((g, st, self._bound(g, st), b0))
+        rest = sum(pc[2] for pc in pieces)  # bounds of the pieces not solved yet
+        if fixed + rest >= best_val:
+            return (int(best_val), best_seq) if best_seq is not None else (fixed + rest, None)
+        acc = fixed
+        found: dict[int, tuple[int, ...]] = {}
+        for g, st, lb, b0 in pieces:
             rest -= lb
             v, sg = self.solve(g, st, best_val - acc - rest)
             if sg is None:
@@ -471,12 +483,17 @@ class _Search:
                     return int(best_val), best_seq
                 return max(int(best_val), acc + v + rest), None
             acc += v
-            seq += sg
-        if acc < best_val:
-            return acc, seq
-        if best_seq is not None:
-            return int(best_val), best_seq
-        return int(best_val), None
+            found[b0] = sg
+        if acc >= best_val:
+            return (int(best_val), best_seq) if best_seq is not None else (int(best_val), None)
+        seq: list[int] = []
+        for x in range(len(begins)):
+            b0 = int(begins[x])
+            if b0 in found:
+                seq.extend(found[b0])
+            else:
+                seq.append(ja[b0])
+        return acc, tuple(seq)
 
     def _bound(self, jobs: tuple[int, ...], t: int) -> int:
         if not jobs:
