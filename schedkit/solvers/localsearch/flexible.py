@@ -301,6 +301,7 @@ def solve_auto(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
             best = sol
             ctx.incumbent = best
         proven = proven or res.status is Status.OPTIMAL or problem.objective(best) <= bound
+        phases[f"{name}_makespan"] = problem.objective(best)
 
     cp(10.0 if total is None else f_first * total, "cpsat_first")
     if not proven and not ctx.expired():
@@ -316,6 +317,7 @@ def solve_auto(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
         proven = problem.objective(best) <= bound
         phases["ls"] = round(time.perf_counter() - t0, 3)
         phases["ls_iterations"] = iterations
+        phases["ls_makespan"] = problem.objective(best)
         left = ctx.remaining(_RESERVE)
         cp(last if left is None else left, "cpsat_last")
     status = Status.OPTIMAL if proven else Status.FEASIBLE
