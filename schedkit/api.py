@@ -125,6 +125,12 @@ def _finalise(problem: Problem, result: Result, ctx: SolveContext, info: registr
             raise SolverBugError(f"method {ctx.method} claims lower bound {lb} above objective {obj}")
         if result.status in (Status.UNKNOWN, Status.INFEASIBLE):
             result.status = Status.FEASIBLE
+        if (
+            result.status is Status.OPTIMAL
+            and result.lower_bound is not None
+            and obj - lb > _TOL * max(1, abs(obj))
+        ):
+            result.status = Status.FEASIBLE  # an optimality claim whose own bound does not meet the objective
         if obj - lb <= _TOL * max(1, abs(obj)):
             result.status = Status.OPTIMAL
         if result.status is Status.OPTIMAL:

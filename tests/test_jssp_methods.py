@@ -64,6 +64,29 @@ def test_mip_and_cpsat_agree_on_small_random_instances() -> None:
         assert a.objective == b.objective
 
 
+# 4 jobs x 3 machines with durations mixing 1-3 and 10^4 (HiGHS's default 1e-4 relative gap
+# stopped 2 units above the optimum) or 10^8 (the solvers' tolerances exceed a time unit)
+_MIXED_SCALE = {
+    20004: "4 3\n2 1 1 10000 0 10000\n1 1 2 1 0 10000\n0 1 1 2 2 10007\n0 3 1 2 2 1\n",
+    300000019: (
+        "4 3\n1 1 2 3 0 2\n0 3 1 100000007 2 2\n1 100000007 0 2 2 100000000\n0 100000007 1 3 2 100000007\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("method", ["mip", "mip-cbc"])
+@pytest.mark.parametrize("optimum", sorted(_MIXED_SCALE))
+def test_mip_claims_no_false_optimum_on_mixed_scale_durations(method: str, optimum: int, tmp_path) -> None:
+    path = tmp_path / "mixed.txt"
+    path.write_text(_MIXED_SCALE[optimum])
+    p = sk.read(path)
+    exact = sk.solve(p, method="cpsat", time_limit=30, workers=1)
+    assert exact.status is sk.Status.OPTIMAL and exact.objective == optimum
+    r = sk.solve(p, method=method, time_limit=30, workers=1)
+    assert r.lower_bound <= optimum <= r.objective
+    assert r.status is not sk.Status.OPTIMAL or r.objective == optimum
+
+
 def test_mip_returns_a_schedule_and_valid_bound_when_time_is_short() -> None:
     p = sk.read(shared_path("jssp", "ft", "ft10.txt"))
     opt = int(reference("jssp", "ft")["ft10"]["lb"])

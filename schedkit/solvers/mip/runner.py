@@ -18,6 +18,13 @@ from schedkit.result import Status
 BACKENDS = ("highs", "cbc")
 STOP_GRACE = 0.2  # seconds a stop request may wait for the solver before the solve is abandoned
 CBC_STOP_GRACE = 0.8  # CBC needs to stop on SIGINT, write its incumbent, and PuLP to read it
+#: largest constant or variable bound of a model whose optimality proof and bound are trusted:
+#: the solvers' feasibility and integrality tolerances (~1e-6, relative or scaled by big-Ms)
+#: reach a whole time unit above it, and proofs at 1e8 were seen off by up to 7 units
+NUMERIC_LIMIT = 1e5
+#: absolute gap that proves an integer objective optimal (relative gaps are off: HiGHS's 1e-4
+#: default stopped 2 units above the optimum of a makespan of 20004)
+INTEGER_ABS_GAP = 1 - 1e-4  # with the bound rounded up after subtracting 1e-6: proves the optimum
 
 
 def _swallow_highs_banner() -> None:
@@ -74,8 +81,11 @@ def run_pulp(
     """
     remaining = ctx.remaining(reserve)
     limit = None if remaining is None else max(0.01, remaining)
+    gaps: dict[str, float] = {"gapRel": 0.0, "gapAbs": INTEGER_ABS_GAP} if integer_objective else {}
     if backend == "highs":
-        solver = _Highs(ctx, reserve, warm_start, msg=ctx.verbose, timeLimit=limit, random_seed=ctx.seed)
+        solver = _Highs(
+            ctx, reserve, warm_start, msg=ctx.verbose, timeLimit=limit, random_seed=ctx.seed, **gaps
+        )
     elif backend == "cbc":
         solver = pulp.PULP_CBC_CMD(
             msg=ctx.verbose,
@@ -83,6 +93,7 @@ def run_pulp(
             threads=ctx.workers,
             warmStart=warm_start,
             options=[f"randomSeed {ctx.seed + 1}"],
+            **gaps,
         )
     else:
         raise InvalidParameterError(f"unknown MIP backend {backend!r}")
@@ -105,9 +116,21 @@ def run_pulp(
         bound = objective if bound is None else bound
     if bound is not None and integer_objective:
         bound = math.ceil(bound - 1e-6)
+    if integer_objective and magnitude(prob) > NUMERIC_LIMIT:
+        optimal, bound = False, None  # the solution stands (it is re-checked), the proof does not
     if has_solution:
         return MipOutcome(Status.OPTIMAL if optimal else Status.FEASIBLE, True, objective, bound)
     return MipOutcome(Status.UNKNOWN, False, None, bound)
+
+
+def magnitude(prob: pulp.LpProblem) -> float:
+    """The largest absolute constant of a constraint or finite bound of a variable."""
+    big = max((abs(c.constant) for c in prob.constraints.values()), default=0.0)
+    for v in prob.variables():
+        for b in (v.lowBound, v.upBound):
+            if b is not None and math.isfinite(b):
+                big = max(big, abs(b))
+    return big
 
 
 def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext, backend: str) -> bool:
