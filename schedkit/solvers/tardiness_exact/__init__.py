@@ -1,6 +1,6 @@
 """Method ``exact``: optimal sequences for the unweighted problem 1||ΣT.
 
-The search (:mod:`.core`) is a branch and bound over Lawler's decomposition with Emmons' and
+The search (:mod:`.core`) is a branch and bound over Lawler's decomposition and Emmons' split, with
 Szwarc's elimination rules and memoised subproblems; it starts from the local-search
 sequence as upper bound. At the time limit (or on ``ctx.stop``) it returns that sequence
 with status FEASIBLE and the root lower bound. Weighted instances are refused with an
