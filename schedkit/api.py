@@ -29,6 +29,10 @@ def default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+#: the largest seed: CP-SAT takes a 32-bit signed seed
+MAX_SEED = 2**31 - 1
+
+
 def _validate_limits(time_limit: Any, workers: Any, seed: Any) -> None:
     if time_limit is not None:
         if isinstance(time_limit, bool) or not isinstance(time_limit, int | float):
@@ -37,8 +41,8 @@ def _validate_limits(time_limit: Any, workers: Any, seed: Any) -> None:
             raise InvalidParameterError(f"time limit must be >= 0 seconds, got {time_limit!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InvalidParameterError(f"workers must be an integer >= 1, got {workers!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InvalidParameterError(f"seed must be an integer >= 0, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InvalidParameterError(f"seed must be an integer in [0, {MAX_SEED}], got {seed!r}")
 
 
 def solve(

@@ -23,6 +23,7 @@ def test_solve_validates_parameters() -> None:
         {"time_limit": float("nan")},
         {"workers": 0},
         {"seed": -1},
+        {"seed": 2**31},
         {"time_limit": "5"},
     ):
         with pytest.raises(sk.InvalidParameterError):
@@ -31,6 +32,30 @@ def test_solve_validates_parameters() -> None:
         sk.solve(TOY, "nope")
     with pytest.raises(sk.InvalidParameterError, match="no option 'bogus'"):
         sk.solve(TOY, "cpsat", bogus=1)
+
+
+@pytest.mark.parametrize(
+    ("method", "options", "message"),
+    [
+        ("ts", {"stall": float("nan")}, "option stall must be an integer >= 1"),
+        ("ts", {"iterations": "abc"}, "option iterations must be an integer"),
+        ("ts", {"tenure_lo": 20, "tenure_hi": 5}, "option tenure_hi must be an integer >= 20"),
+        ("auto", {"cp_first": 2}, r"option cp_first must be a number in \[0, 1\]"),
+        ("auto", {"cp_first": "abc"}, "option cp_first must be a number"),
+    ],
+)
+def test_bad_option_values_are_one_line_errors(method: str, options: dict, message: str) -> None:
+    with pytest.raises(sk.InvalidParameterError, match=message):
+        sk.solve(TOY, method, time_limit=1, **options)
+
+
+def test_boolean_and_choice_options_are_checked() -> None:
+    rcpsp = sk.generate("rcpsp", n=10, seed=1)
+    with pytest.raises(sk.InvalidParameterError, match="option cliques must be true or false"):
+        sk.solve(rcpsp, "cpsat", time_limit=1, cliques="maybe")
+    assert sk.solve(rcpsp, "cpsat", time_limit=5, cliques="no").solution is not None
+    with pytest.raises(sk.InvalidParameterError, match="option precedence must be one of"):
+        sk.solve(rcpsp, "mip", time_limit=1, precedence="both")
 
 
 def test_solve_rechecks_and_reports_bugs() -> None:

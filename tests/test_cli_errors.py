@@ -72,7 +72,14 @@ def test_unknown_method(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "flag, value", [("--time-limit", "-1"), ("--workers", "0"), ("--seed", "-3"), ("--time-limit", "abc")]
+    "flag, value",
+    [
+        ("--time-limit", "-1"),
+        ("--workers", "0"),
+        ("--seed", "-3"),
+        ("--seed", "2147483648"),
+        ("--time-limit", "abc"),
+    ],
 )
 def test_bad_limits(demo: Path, flag: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:

@@ -98,10 +98,14 @@ def parse_seeds(text: str | list[int]) -> list[int]:
                 raise InvalidParameterError(f"seeds must look like 0,1,2 or 0-4, got {text!r}") from None
             if hi < lo:
                 raise InvalidParameterError(f"empty seed range {part!r}")
+            if hi - lo > 100_000:
+                raise InvalidParameterError(f"seed range {part!r} is too long (at most 100000 seeds)")
             seeds.extend(range(lo, hi + 1))
+    from schedkit.api import MAX_SEED
+
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-            raise InvalidParameterError(f"seeds must be integers >= 0, got {s!r}")
+        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED:
+            raise InvalidParameterError(f"seeds must be integers in [0, {MAX_SEED}], got {s!r}")
     if not seeds:
         raise InvalidParameterError("no seeds given")
     return sorted(set(seeds))

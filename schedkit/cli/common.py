@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import schedkit as sk
@@ -37,6 +41,15 @@ def non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    from schedkit.api import MAX_SEED
+
+    value = non_negative_int(text)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_SEED}, got {text}")
     return value
 
 
@@ -85,3 +98,33 @@ def describe(problem: Problem) -> str:
     s = problem.summary()
     sizes = ", ".join(f"{v} {k}" for k, v in list(s.items())[1:4])
     return f"{problem.name} ({problem.title}: {sizes})"
+
+
+@contextlib.contextmanager
+def announce_if_slow(message: str, after: float = 2.0) -> Iterator[None]:
+    """Print ``message`` on stderr if the block is still running after ``after`` seconds."""
+    timer = threading.Timer(after, lambda: print(message, file=sys.stderr, flush=True))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def prepare_method(kind: str, method: str, options: dict[str, Any]) -> None:
+    """Check the method and its option names, and import it before the timed solve: the first
+    use after installation compiles its numba kernels (cached afterwards), which is announced."""
+    from schedkit import registry
+
+    info = registry.method_info(kind, method)
+    for key in options:
+        if key not in info.options:
+            known = ", ".join(info.options) or "none"
+            raise sk.InvalidParameterError(f"method {method} has no option {key!r} (options: {known})")
+    note = (
+        "schedkit: compiling the method's kernels (first use after installation or an upgrade; "
+        "cached for later runs, not counted in the time limit)..."
+    )
+    with announce_if_slow(note):
+        registry.load_target(info.target)

@@ -14,9 +14,10 @@ from schedkit.cli.common import (
     describe,
     load_problem,
     non_negative_float,
-    non_negative_int,
     parse_options,
     positive_int,
+    prepare_method,
+    seed_int,
 )
 from schedkit.registry import kind_info
 
@@ -47,7 +48,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help=f"wall-clock limit in seconds for the whole call (default {DEFAULT_TIME_LIMIT:g})",
     )
     p.add_argument("-w", "--workers", type=positive_int, help="solver threads (default: cores, at most 8)")
-    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed_int, default=0, help="random seed, 0 to 2^31-1 (default 0)")
     p.add_argument(
         "-o",
         "--out",
@@ -55,9 +56,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="save the solution as JSON (re-check it with 'schedkit check')",
     )
     p.add_argument("--gantt", metavar="CHART.png", help="draw a Gantt chart (PNG/SVG/PDF)")
-    p.add_argument(
-        "--profile", metavar="CHART.png", help="draw the resource-usage profile (RCPSP instances)"
-    )
+    p.add_argument("--profile", metavar="CHART.png", help="draw the resource-usage profile (RCPSP instances)")
     p.add_argument(
         "--hint", metavar="SOL.json", help="warm start from a saved solution (methods that accept one)"
     )
@@ -73,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     options = parse_options(args.option)
     if args.profile and problem.kind != "rcpsp":
         raise sk.InvalidParameterError(f"--profile draws RCPSP resource usage, not {problem.kind}")
+    prepare_method(problem.kind, method, options)
     print(f"instance {describe(problem)}")
     print(f"method {method}, time limit {args.time_limit:g}s, seed {args.seed}")
     sys.stdout.flush()

@@ -165,6 +165,6 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     name = ctx.method.partition(":")[2]
     if name not in RULES:
         raise InvalidParameterError(f"unknown tardiness rule {name!r} (known: {', '.join(RULES)})")
-    kwargs = {"k": ctx.option("k")} if name == "atc" and ctx.option("k") is not None else {}
+    kwargs = {"k": ctx.float_option("k", 2.0, 1e-6, 1e6)} if name == "atc" else {}
     seq = RULES[name](problem, **kwargs)
     return Result(Status.FEASIBLE, None, None, TardinessSolution(seq), stats={"rule": name})

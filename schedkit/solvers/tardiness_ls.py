@@ -16,11 +16,12 @@ without a time limit, after ``200 + 2n`` kicks without improving the best sequen
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numba import njit
 
 from schedkit.context import SolveContext
-from schedkit.errors import InvalidParameterError
 from schedkit.heuristics.tardiness_rules import RULES
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
 from schedkit.result import Result, Status
@@ -176,9 +177,7 @@ def _start_rule(problem: Tardiness, ctx: SolveContext) -> tuple[str, np.ndarray]
 
 def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     """Method ``ls``: iterated insertion local search from the best rule (or the hint)."""
-    perturb = ctx.option("perturb", 4)
-    if isinstance(perturb, bool) or not isinstance(perturb, int) or perturb < 1:
-        raise InvalidParameterError(f"perturb must be an integer >= 1, got {perturb!r}")
+    perturb = ctx.int_option("perturb", 4, minimum=1)
     n = problem.num_jobs
     p, d, w = problem.p, problem.d, problem.w
     rule, seq = _start_rule(problem, ctx)
@@ -198,12 +197,21 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     max_idle = 200 + 2 * n
     idle = 0
     rounds = 0
-    chunk = max(1, min(50, 20000 // n))
+    chunk_cap = max(1, min(50, 20000 // n))
+    chunk = 1  # kicks per compiled call: doubled while a call takes under 20 ms, halved over 100 ms
+    kicks = 0
     while cost > 0 and not ctx.expired():
         if ctx.time_limit is None and idle >= max_idle:
             break
+        began = time.perf_counter()
         cost, idle = _iterate(cur, best, p, d, w, chunk, min(perturb, n), idle, ctx.seed * 7919 + rounds)
+        took = time.perf_counter() - began
         rounds += 1
+        kicks += chunk
         ctx.incumbent = TardinessSolution(best.copy())
-    stats = {"start": rule, "kicks": rounds * chunk}
+        if took < 0.02:
+            chunk = min(chunk_cap, 2 * chunk)
+        elif took > 0.1:
+            chunk = max(1, chunk // 2)
+    stats = {"start": rule, "kicks": kicks}
     return Result(Status.FEASIBLE, None, None, TardinessSolution(best), stats=stats)

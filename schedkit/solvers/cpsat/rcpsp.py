@@ -44,7 +44,7 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
         return Result(Status.OPTIMAL, ub, ub, RcpspSolution(hint), stats={"heuristic": ub})
     es = p.earliest_starts()
     tail = p.tails()
-    use_energy = bool(ctx.option("energy", True))
+    use_energy = ctx.bool_option("energy", True)
     if use_energy:
         e_head, e_tail = p.precedence_energy()
         es = np.maximum(es, e_head)
@@ -64,7 +64,7 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
         model.add_cumulative(
             [intervals[j] for j in users], [int(p.demand[j, r]) for j in users], int(p.capacity[r])
         )
-    if ctx.option("cliques", True):
+    if ctx.bool_option("cliques", True):
         for clique in p.disjunctive_cliques():
             model.add_no_overlap([intervals[j] for j in clique])
     makespan = model.new_int_var(lb, ub, "makespan")

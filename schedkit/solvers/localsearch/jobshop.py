@@ -205,13 +205,15 @@ def make_search(problem: JobShop, start: np.ndarray, ctx: SolveContext) -> TabuS
     """A tabu search seeded from the schedule ``start``, with options read from ``ctx``."""
     g = graph_of(problem)
     lo, hi = default_tenure(problem)
+    lo = ctx.int_option("tenure_lo", lo, minimum=1)
+    hi = ctx.int_option("tenure_hi", max(hi, lo), minimum=lo)
     return TabuSearch(
         g,
         g.sequence(np.asarray(start, dtype=np.int64)),
-        lower_bound=int(ctx.option("target", problem.lower_bound())),
+        lower_bound=ctx.int_option("target", int(problem.lower_bound()), minimum=0),
         seed=ctx.seed,
-        tenure=(int(ctx.option("tenure_lo", lo)), int(ctx.option("tenure_hi", hi))),
-        stall_limit=int(ctx.option("stall", 2500)),
+        tenure=(lo, hi),
+        stall_limit=ctx.int_option("stall", 2500, minimum=1),
     )
 
 
@@ -251,9 +253,8 @@ def run_search(
                 ts.state[K.S_BEST] = elite["val"]
             return elite["val"] <= ts.lower_bound
 
-    max_it = None
-    if until is None:
-        max_it = int(ctx.option("iterations", DEFAULT_ITERATIONS))
+    iterations = ctx.int_option("iterations", DEFAULT_ITERATIONS, minimum=0)  # checked even when unused
+    max_it = iterations if until is None else None
     workers = [
         threading.Thread(
             target=ts.run,

@@ -147,7 +147,8 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     lb = max(p.critical_path_length(), p.energy_bound())
     if ub <= lb:
         return Result(Status.OPTIMAL, ub, ub, RcpspSolution(heur), stats={"heuristic": ub})
-    form = str(ctx.option("precedence", "disaggregated"))
+    form = ctx.choice_option("precedence", "disaggregated", PRECEDENCE_FORMS)
+    cliques, energy = ctx.bool_option("cliques", True), ctx.bool_option("energy", True)
     stats: dict[str, int] = {"heuristic": ub}
     began = ctx.elapsed()
     try:
@@ -156,8 +157,8 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
             ub,
             lb,
             form,
-            bool(ctx.option("cliques", True)),
-            bool(ctx.option("energy", True)),
+            cliques,
+            energy,
             expired=lambda: ctx.remaining(_RESERVE) == 0.0 or ctx.stop.is_set(),
         )
     except OutOfTime:  # no time left to solve: the heuristic schedule and the simple bounds

@@ -188,9 +188,7 @@ def _time_indexed(problem: Tardiness, start: np.ndarray) -> tuple[pulp.LpProblem
 
 def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     """Methods ``mip`` / ``mip-cbc`` with option ``formulation`` (see the module docstring)."""
-    form = ctx.option("formulation", "positional")
-    if form not in FORMULATIONS:
-        raise InvalidParameterError(f"unknown formulation {form!r} (known: {', '.join(FORMULATIONS)})")
+    form = ctx.choice_option("formulation", "positional", tuple(FORMULATIONS))
     backend = backend_of(ctx.method)
     start = _start_sequence(problem, ctx)
     if problem.tardiness_of(start) <= problem.lower_bound():  # the start sequence is provably optimal
