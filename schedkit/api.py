@@ -208,12 +208,18 @@ def load_solution(problem: Problem, path: str | os.PathLike[str]) -> tuple[Solut
     """Read a solution file written by :func:`save_solution`: (solution, stated objective)."""
     spath = os.fspath(path)
     try:
-        with open(spath, encoding="utf-8") as fh:
+        with open(spath, encoding="utf-8-sig") as fh:
             data = json.load(fh)
     except FileNotFoundError:
         raise SolutionFormatError(f"{spath}: no such file") from None
+    except IsADirectoryError:
+        raise SolutionFormatError(f"{spath}: is a directory, not a solution file") from None
+    except OSError as exc:
+        raise SolutionFormatError(f"{spath}: cannot read ({exc.strerror or exc})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SolutionFormatError(f"{spath}: not a JSON solution file ({exc})") from None
+    except RecursionError:
+        raise SolutionFormatError(f"{spath}: JSON nested too deeply for a solution file") from None
     if not isinstance(data, dict) or "solution" not in data:
         raise SolutionFormatError(f"{spath}: no 'solution' object in the file")
     if data.get("problem", problem.kind) != problem.kind:
@@ -224,7 +230,7 @@ def load_solution(problem: Problem, path: str | os.PathLike[str]) -> tuple[Solut
         solution = problem.solution_from_dict(data["solution"])
     except SchedkitError as exc:
         raise SolutionFormatError(f"{spath}: {exc}") from None
-    except (TypeError, ValueError, KeyError, IndexError) as exc:
+    except (TypeError, ValueError, KeyError, IndexError, OverflowError, RecursionError) as exc:
         raise SolutionFormatError(f"{spath}: malformed solution ({type(exc).__name__}: {exc})") from None
     stated = data.get("objective")
     if stated is not None and not isinstance(stated, int | float):

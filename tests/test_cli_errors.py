@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,47 @@ def test_console_script_exit_status(tmp_path: Path) -> None:
     assert cp.returncode == 2
     assert "Traceback" not in cp.stdout + cp.stderr
     assert f"{path}:2" in cp.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "{missing}/sol.json"], "does not exist"),
+        (["--out", "{tmp}"], "is a directory"),
+        (["--gantt", "{tmp}/chart.txt"], "unknown image type"),
+        (["--gantt", "{missing}/chart.png"], "does not exist"),
+    ],
+)
+def test_output_paths_are_checked_before_solving(
+    demo: Path, tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [a.format(tmp=tmp_path, missing=tmp_path / "missing") for a in args]
+    code, out, err = run_cli(["solve", str(demo), "-m", "rule:spt", *args], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert "makespan" not in out  # refused before the solve, not after it
+
+
+def test_bad_solution_files_are_one_line_errors(demo: Path, tmp_path: Path, capsys) -> None:
+    sol = tmp_path / "sol.json"
+    assert run_cli(["solve", str(demo), "-m", "rule:spt", "--out", str(sol)], capsys)[0] == 0
+    data = json.loads(sol.read_text())
+    data["solution"]["operations"][0]["start"] = 10**30
+    huge = tmp_path / "huge.json"
+    huge.write_text(json.dumps(data))
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + sol.read_bytes())
+    for path, message in (
+        (huge, "malformed solution"),
+        (deep, "nested too deeply"),
+        (tmp_path, "is a directory"),
+    ):
+        for cmd in (
+            ["check", str(demo), str(path)],
+            ["solve", str(demo), "-m", "rule:spt", "--hint", str(path)],
+        ):
+            code, _, err = run_cli(cmd, capsys)
+            assert code == 2 and message in err and err.count("\n") == 1, (cmd, err)
+    code, out, _ = run_cli(["check", str(demo), str(bom)], capsys)
+    assert code == 0 and "feasible" in out

@@ -9,7 +9,7 @@ import signal
 import sys
 from typing import Any
 
-from schedkit.cli.common import non_negative_float, parse_options, positive_int
+from schedkit.cli.common import check_output, non_negative_float, parse_options, positive_int
 
 _SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
     def skipped(path: str, why: str) -> None:
         print(f"schedkit bench: skipped {why if why.startswith(path) else f'{path}: {why}'}", file=err)
 
+    for path, flag in ((args.store, "--store"), (args.report, "--report"), (args.html, "--html")):
+        check_output(path, flag)
     methods = parse_methods(args.methods)
     seeds = parse_seeds(args.seeds)
     options = parse_options(args.option)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -128,3 +129,23 @@ def prepare_method(kind: str, method: str, options: dict[str, Any]) -> None:
     )
     with announce_if_slow(note):
         registry.load_target(info.target)
+
+
+#: image formats the charts can be written in (matplotlib's, by extension)
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
+
+
+def check_output(path: str | None, flag: str, image: bool = False) -> None:
+    """Refuse an output path that cannot be written before any long work starts."""
+    if path is None:
+        return
+    if os.path.isdir(path):
+        raise sk.InvalidParameterError(f"{flag} {path}: is a directory, expected a file name")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise sk.InvalidParameterError(f"{flag} {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise sk.InvalidParameterError(f"{flag} {path}: directory {parent} is not writable")
+    if image and os.path.splitext(path)[1].lower() not in IMAGE_SUFFIXES:
+        known = ", ".join(s.lstrip(".") for s in IMAGE_SUFFIXES)
+        raise sk.InvalidParameterError(f"{flag} {path}: unknown image type (use one of {known})")

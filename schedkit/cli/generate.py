@@ -8,7 +8,7 @@ from typing import Any
 
 import schedkit as sk
 from schedkit import registry
-from schedkit.cli.common import parse_value
+from schedkit.cli.common import check_output, parse_value
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     params = _pairs(args.params)
     out = params.pop("out", args.out)  # -o/--format may also follow the parameters
     fmt = params.pop("format", args.format)
+    check_output(None if out is None else str(out), "--out")
     problem = sk.generate(args.kind, **params)
     text = sk.write(problem, None if out is None else str(out), format=fmt)
     if out is None:

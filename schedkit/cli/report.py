@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from schedkit.cli.common import check_output
+
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(
@@ -32,6 +34,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from schedkit.bench.report import write_report
 
+    check_output(args.out, "--out")
+    check_output(args.html, "--html")
     text = write_report(
         args.store,
         args.out,

@@ -11,6 +11,7 @@ from typing import Any
 import schedkit as sk
 from schedkit.cli.common import (
     add_instance_arguments,
+    check_output,
     describe,
     load_problem,
     non_negative_float,
@@ -72,6 +73,11 @@ def run(args: argparse.Namespace) -> int:
     options = parse_options(args.option)
     if args.profile and problem.kind != "rcpsp":
         raise sk.InvalidParameterError(f"--profile draws RCPSP resource usage, not {problem.kind}")
+    check_output(args.out, "--out")
+    check_output(args.gantt, "--gantt", image=True)
+    check_output(args.profile, "--profile", image=True)
+    if args.gantt and problem.kind == "vmr":
+        raise sk.InvalidParameterError("--gantt draws schedules over time; a VM migration plan has none")
     prepare_method(problem.kind, method, options)
     print(f"instance {describe(problem)}")
     print(f"method {method}, time limit {args.time_limit:g}s, seed {args.seed}")
