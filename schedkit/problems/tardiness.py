@@ -90,7 +90,7 @@ class Tardiness(Problem):
 
     @property
     def objective_name(self) -> str:  # type: ignore[override]
-        """"total tardiness" for unit weights, "total weighted tardiness" otherwise."""
+        """The objective's name: total tardiness for unit weights, total weighted tardiness otherwise."""
         return "total tardiness" if self.unit_weights else "total weighted tardiness"
 
     def __eq__(self, other: object) -> bool:
