@@ -155,3 +155,10 @@ def test_bad_solution_files_are_one_line_errors(demo: Path, tmp_path: Path, caps
             assert code == 2 and message in err and err.count("\n") == 1, (cmd, err)
     code, out, _ = run_cli(["check", str(demo), str(bom)], capsys)
     assert code == 0 and "feasible" in out
+
+
+def test_generators_refuse_parameters_they_cannot_honour(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["generate", "vmr", "--pms", "3", "--vms", "1000"], capsys)
+    assert code == 2 and "1000 VMs do not fit on 3 PMs" in err
+    code, _, err = run_cli(["generate", "jssp", "--taillard", "ta01", "--n", "20"], capsys)
+    assert code == 2 and "drop n" in err

@@ -90,9 +90,9 @@ def _check_int(name: str, value: object, lo: int, hi: int | None = None) -> int:
 
 
 def generate(
-    n: int = 15,
-    m: int = 15,
-    seed: int = 1,
+    n: int | None = None,
+    m: int | None = None,
+    seed: int | None = None,
     machine_seed: int | None = None,
     low: int = 1,
     high: int = 99,
@@ -104,9 +104,9 @@ def generate(
     Parameters
     ----------
     n, m
-        Jobs and machines (every job visits every machine once).
+        Jobs and machines (every job visits every machine once); 15 x 15 by default.
     seed
-        Time seed, ``1 .. 2^31 - 2``.
+        Time seed, ``1 .. 2^31 - 2``; 1 by default.
     machine_seed
         Machine seed; ``seed + 1`` (wrapped into range) when omitted.
     low, high
@@ -117,6 +117,10 @@ def generate(
         Instance name; by default ``taNN`` or ``tai_<n>x<m>_<seed>_<machine_seed>``.
     """
     if taillard is not None:
+        own = (("n", n), ("m", m), ("seed", seed), ("machine_seed", machine_seed))
+        given = [k for k, v in own if v is not None]
+        if given:
+            raise InvalidParameterError(f"taillard sets n, m and the seeds itself; drop {', '.join(given)}")
         key = str(taillard).strip().lower()
         if key.startswith("ta") and key[2:].isdigit():
             key = f"ta{int(key[2:]):02d}"
@@ -124,6 +128,9 @@ def generate(
             raise InvalidParameterError(f"taillard must be one of ta01..ta80, got {taillard!r}")
         n, m, seed, machine_seed = TAILLARD_SEEDS[key]
         name = name or key
+    n = 15 if n is None else n
+    m = 15 if m is None else m
+    seed = 1 if seed is None else seed
     n = _check_int("n (jobs)", n, 1)
     m = _check_int("m (machines)", m, 1)
     seed = _check_int("seed", seed, 1, _M - 1)

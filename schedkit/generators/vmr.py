@@ -122,6 +122,11 @@ def generate(
                 free[q, j] += _HALF[t]
         kept = [x for i, x in enumerate(placed) if i not in gone]
         placed = kept + _place(rng, rng.choice(len(REAL_MIX), size=len(gone), p=w), free, w, tight)
+    if vms is not None and len(placed) < vms:
+        raise InvalidParameterError(
+            f"{vms} VMs do not fit on {pms} PMs of {2 * NODE_CPU} cores (placed {len(placed)}): "
+            "give more PMs or fewer VMs"
+        )
     vm_type = [x[0] for x in placed]
     vm_pm = [x[1] for x in placed]
     vm_numa = [x[2] for x in placed]

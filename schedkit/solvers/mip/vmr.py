@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import multiprocessing
+import signal
 import time
 from typing import Any
 
@@ -200,6 +201,10 @@ def _solve_highs(prob: pulp.LpProblem, limit: float | None, seed: int, verbose: 
 
 
 def _highs_child(prob: pulp.LpProblem, limit: float | None, seed: int, verbose: bool, conn: Any) -> None:
+    # the fork inherits the CLI's handlers, which would announce a user's signal when the
+    # parent terminates this child; the parent alone decides when it stops
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         out = _solve_highs(prob, limit, seed, verbose)
         conn.send((out, {v.name: v.varValue for v in prob.variables() if v.varValue}))
@@ -240,8 +245,7 @@ def _run_highs(prob: pulp.LpProblem, ctx: SolveContext) -> tuple[MipOutcome, dic
                 break
     finally:
         if proc.is_alive():
-            # the fork inherited the CLI's SIGTERM handler, which HiGHS's C loop never runs: after
-            # a stop request kill at once, otherwise let SIGTERM (then SIGKILL) do it
+            # after a stop request kill at once, otherwise SIGTERM (then SIGKILL)
             (proc.kill if ctx.stop.is_set() else proc.terminate)()
             proc.join(2)
             if proc.is_alive():
