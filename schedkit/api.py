@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -173,7 +174,19 @@ def generate(kind: str, **params: Any) -> Problem:
     from schedkit.io import _check_options
 
     _check_options(fn, params, f"generator {kind}")
-    return fn(**params)
+    required = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    missing = [
+        name
+        for name, par in inspect.signature(fn).parameters.items()
+        if par.kind in required and par.default is inspect.Parameter.empty and name not in params
+    ]
+    if missing:
+        example = f"--{missing[0]} VALUE"
+        raise InvalidParameterError(f"generator {kind} needs {', '.join(missing)} (e.g. {example})")
+    try:
+        return fn(**params)
+    except (TypeError, ValueError) as exc:  # a parameter of the wrong type, e.g. --n abc
+        raise InvalidParameterError(f"generator {kind}: bad parameter value ({exc})") from None
 
 
 def methods(kind: str | None = None) -> list[registry.MethodInfo]:

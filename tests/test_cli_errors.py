@@ -162,3 +162,10 @@ def test_generators_refuse_parameters_they_cannot_honour(capsys: pytest.CaptureF
     assert code == 2 and "1000 VMs do not fit on 3 PMs" in err
     code, _, err = run_cli(["generate", "jssp", "--taillard", "ta01", "--n", "20"], capsys)
     assert code == 2 and "drop n" in err
+
+
+def test_generator_parameters_missing_or_of_the_wrong_type(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["generate", "smtt"], capsys)
+    assert code == 2 and "needs n, tf, rdd" in err
+    code, _, err = run_cli(["generate", "fjsp", "--ops", "abc"], capsys)
+    assert code == 2 and "bad parameter value" in err and err.count("\n") == 1
