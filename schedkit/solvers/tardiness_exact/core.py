@@ -564,3 +564,21 @@ def search(
     if seq is None:  # nothing below the start sequence: it is optimal
         return ub_seq, ub_val, True, stats
     return s.order[np.array(seq, dtype=np.int64)], val, True, stats
+
+
+def _load_compiled() -> None:
+    """Compile (or load from numba's cache) every kernel at import, with the argument types
+    real calls use, by solving a small clustered instance (it takes the split, the branching
+    and the memo paths), so that a timed solve() never pays for it."""
+    rng = np.random.default_rng(0)
+    p = rng.integers(1, 101, 40).astype(np.int64)
+    total = int(p.sum())
+    d = rng.integers(int(0.3 * total), int(0.5 * total) + 1, 40).astype(np.int64)
+    search(p, d, np.arange(40, dtype=np.int64), None)
+    _fewest_late(p, d, 0)
+    _sorted_bound_of(np.arange(3, dtype=np.int64), p, d, 0)
+    blocks(p, d, 0)
+    first_condition_blocks(p, d, 0)
+
+
+_load_compiled()
