@@ -214,7 +214,7 @@ def test_cli_bench_and_report_errors(tmp_path: Path, capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit) as exc:
         main(["bench", str(tmp_path / "set"), "--methods", "cpsat", "--time-limit", "-1"])
     assert exc.value.code == 2
-    assert "must be >= 0" in capsys.readouterr().err
+    assert "must be a finite number >= 0" in capsys.readouterr().err
 
 
 # Ctrl-C on the whole process group, as a terminal sends it ----------------------------------------------

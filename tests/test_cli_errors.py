@@ -169,3 +169,16 @@ def test_generator_parameters_missing_or_of_the_wrong_type(capsys: pytest.Captur
     assert code == 2 and "needs n, tf, rdd" in err
     code, _, err = run_cli(["generate", "fjsp", "--ops", "abc"], capsys)
     assert code == 2 and "bad parameter value" in err and err.count("\n") == 1
+
+
+def test_argument_errors_are_one_line(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["solve", str(demo), "-t", "inf"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and "schedkit solve --help" in err
+
+
+def test_time_limit_none_runs_without_a_limit(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["solve", str(demo), "-m", "ts", "-t", "none", "--option", "iterations=500"]
+    code, out, _ = run_cli(args, capsys)
+    assert code == 0 and "time limit none" in out

@@ -22,8 +22,8 @@ EXIT_USAGE = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"schedkit: error: {message}\n")
+        """One line, like every other user error, pointing at the command's help."""
+        self.exit(EXIT_USAGE, f"schedkit: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

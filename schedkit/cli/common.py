@@ -21,8 +21,15 @@ def non_negative_float(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
     return value
+
+
+def time_limit_or_none(text: str) -> float | None:
+    """Seconds, or ``none`` for no limit (methods then stop on their own criteria)."""
+    if text.strip().lower() == "none":
+        return None
+    return non_negative_float(text)
 
 
 def positive_int(text: str) -> int:
@@ -41,7 +48,7 @@ def non_negative_int(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
     return value
 
 

@@ -14,11 +14,11 @@ from schedkit.cli.common import (
     check_output,
     describe,
     load_problem,
-    non_negative_float,
     parse_options,
     positive_int,
     prepare_method,
     seed_int,
+    time_limit_or_none,
 )
 from schedkit.registry import kind_info
 
@@ -43,10 +43,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "-t",
         "--time-limit",
-        type=non_negative_float,
+        type=time_limit_or_none,
         default=DEFAULT_TIME_LIMIT,
         metavar="S",
-        help=f"wall-clock limit in seconds for the whole call (default {DEFAULT_TIME_LIMIT:g})",
+        help=(
+            f"wall-clock limit in seconds for the whole call (default {DEFAULT_TIME_LIMIT:g}); 'none': "
+            "no limit, the method stops on its own (exact methods at the proof, local searches "
+            "after their iteration option)"
+        ),
     )
     p.add_argument("-w", "--workers", type=positive_int, help="solver threads (default: cores, at most 8)")
     p.add_argument("--seed", type=seed_int, default=0, help="random seed, 0 to 2^31-1 (default 0)")
@@ -80,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
         raise sk.InvalidParameterError("--gantt draws schedules over time; a VM migration plan has none")
     prepare_method(problem.kind, method, options)
     print(f"instance {describe(problem)}")
-    print(f"method {method}, time limit {args.time_limit:g}s, seed {args.seed}")
+    limit = "none" if args.time_limit is None else f"{args.time_limit:g}s"
+    print(f"method {method}, time limit {limit}, seed {args.seed}")
     sys.stdout.flush()
     stop = threading.Event()
     caught: list[int] = []
