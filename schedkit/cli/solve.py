@@ -121,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{name} {_fmt(result.objective)}")
     print(f"lower bound {_fmt(result.lower_bound)}")
     if result.gap is not None and result.status is not sk.Status.OPTIMAL:
-        print(f"gap {100 * result.gap:.2f}%")
+        pct = 100 * result.gap
+        print(f"gap {pct:.2f}%" if pct >= 0.01 else f"gap {pct:.2g}%")
     print(f"time {result.runtime:.2f}s")
     if result.solution is not None:
         if args.out:
