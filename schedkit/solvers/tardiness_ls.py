@@ -215,3 +215,20 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
             chunk = max(1, chunk // 2)
     stats = {"start": rule, "kicks": kicks}
     return Result(Status.FEASIBLE, None, None, TardinessSolution(best), stats=stats)
+
+
+def _compile_at_import() -> None:
+    """Compile the kernels (or load them from numba's cache) on a 3-job instance, so that the
+    first solve of a process does not spend its time limit compiling."""
+    p = np.array([3, 2, 1], dtype=np.int64)
+    d = np.array([1, 2, 3], dtype=np.int64)
+    w = np.ones(3, dtype=np.int64)
+    for a in (p, d, w):
+        a.setflags(write=False)  # as a problem's arrays: numba compiles read-only arrays apart
+    seq = np.arange(3, dtype=np.int64)
+    descend_passes(seq, p, d, w, 1)
+    descend(seq, p, d, w)
+    _iterate(seq, seq.copy(), p, d, w, 1, 2, 0, 0)
+
+
+_compile_at_import()
