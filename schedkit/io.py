@@ -80,7 +80,10 @@ def read(path: str | os.PathLike[str], format: str | None = None, **options: Any
     """
     spath, index = _split_index(os.fspath(path))
     if index is not None:
-        options.setdefault("index", index)
+        if options.get("index", index) != index:
+            other = options["index"]
+            raise InvalidParameterError(f"{path}: names instance {index}, but index={other} was given")
+        options["index"] = index
     text = read_text(spath)
     name = format or detect_format(spath, text)
     info = registry.format_info(name)

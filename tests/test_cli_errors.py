@@ -182,3 +182,27 @@ def test_time_limit_none_runs_without_a_limit(demo: Path, capsys: pytest.Capture
     args = ["solve", str(demo), "-m", "ts", "-t", "none", "--option", "iterations=500"]
     code, out, _ = run_cli(args, capsys)
     assert code == 0 and "time limit none" in out
+
+
+def test_check_notes_a_solution_saved_for_another_instance(tmp_path: Path, capsys) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    for path, seed in ((a, 1), (b, 2)):
+        assert (
+            run_cli(
+                ["generate", "jssp", "--n", "3", "--m", "2", "--seed", str(seed), "-o", str(path)], capsys
+            )[0]
+            == 0
+        )
+    sol = tmp_path / "sol.json"
+    assert run_cli(["solve", str(a), "-m", "rule:spt", "--out", str(sol)], capsys)[0] == 0
+    _, _, err = run_cli(["check", str(b), str(sol)], capsys)
+    assert "was saved for instance a, checked here against b" in err
+    _, _, err = run_cli(["check", str(a), str(sol)], capsys)
+    assert "saved for instance" not in err
+
+
+def test_index_given_twice_must_agree(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "two.smtt"
+    path.write_text("x")
+    code, _, err = run_cli(["info", f"{path}#3", "--index", "4"], capsys)
+    assert code == 2 and "names instance 3, but index=4" in err

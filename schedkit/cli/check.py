@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import Any
 
 import schedkit as sk
@@ -24,6 +26,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     problem = load_problem(args)
     solution, stated = sk.load_solution(problem, args.solution)
+    saved_for = _instance_named(args.solution)
+    if saved_for is not None and saved_for != problem.name:
+        print(
+            f"schedkit: note: {args.solution} was saved for instance {saved_for}, "
+            f"checked here against {problem.name}",
+            file=sys.stderr,
+        )
     bad = sk.check(problem, solution, objective=stated)
     if bad:
         print(f"infeasible: {len(bad)} violation{'s' if len(bad) != 1 else ''}")
@@ -32,3 +41,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"feasible: {problem.objective_name} {problem.objective(solution)}")
     return 0
+
+
+def _instance_named(path: str) -> str | None:
+    """The instance name a solution file records (files are already validated by now)."""
+    with open(path, encoding="utf-8-sig") as fh:
+        name = json.load(fh).get("instance")
+    return name if isinstance(name, str) else None
