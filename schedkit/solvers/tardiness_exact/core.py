@@ -17,25 +17,26 @@ lower bound ``>= ub``. Per subproblem:
 3. Split (Szwarc, Della Croce & Grosso): Emmons' precedence relations (:mod:`.emmons`) are
    grown to a fixed point; a job related to every other job cuts the set into independent
    pieces (its predecessors, itself, its successors), solved one after the other with the
-   budget left by the bounds of the others. All of Emmons' conditions are used on the whole
-   instance; on subproblems the first condition alone, whose relations are closed by
-   construction and found in O(m log m).
+   budget left by the bounds of the others. By default on the whole instance only (all of
+   Emmons' conditions); ``split_min`` also tries subproblems of that size with the first
+   condition alone (closed by construction, O(m log m)): fewer subproblems, but not faster
+   in this Python search (figures at ``_SPLIT_MIN``).
 4. Lawler's decomposition (1977): for the longest job ``k`` (ties: the latest in EDD order)
    some optimal sequence is ``{jobs before k in EDD, plus the δ jobs after it}``, ``k``,
    ``{the remaining jobs}`` for some δ. Positions are eliminated with the rules of Potts &
    Van Wassenhove / Szwarc: with ``C(δ)`` the completion time of ``k``, δ > 0 needs
    ``C(δ) > d_[k+δ]`` (otherwise job ``k+δ`` can follow ``k`` on time) and δ needs
    ``C(δ) <= d_[k+δ+1]``. The remaining δ are branched on in order of their lower bound,
-   with the usual bounding; the part after ``k`` is solved first (fewer subproblems).
+   with the usual bounding; the part after ``k`` is solved first (8-20 % fewer subproblems).
 5. Memoisation per job set, over start times: exact optima and proven lower bounds per
    ``t``. Results at other start times bound the current one: ``F(t) >= F(t') + (t - t') U``
    for ``t' <= t`` (``U`` = fewest late jobs at ``t'``, Moore-Hodgson: those jobs are late in
    every sequence and each is delayed by ``t - t'``), ``F(t) >= F(t') - m (t' - t)`` for
    ``t' > t``, and the optimal sequence at the nearest earlier ``t'`` is an upper bound.
 
-Known weakness: instances with clustered due dates (RDD = 0.2, TF 0.4-0.6) at n = 500 still
-need hundreds of thousands of subproblems (the split cut them 2-6 fold) and take 10-60 s;
-the per-subproblem work is Python, and no bound stronger than the sorted one is used.
+Known weakness: instances with clustered due dates (RDD = 0.2-0.6, TF 0.4-0.8) at n = 500
+need 10^5-10^6 subproblems (15-60 s); the per-subproblem work is Python (~16 µs) and no bound
+stronger than the sorted one is used.
 
 Every elimination rule above is checked against brute-force enumeration in the tests.
 """
@@ -52,9 +53,11 @@ from numba import njit
 from schedkit.solvers.tardiness_exact.emmons import blocks, first_condition_blocks
 
 _INF = float("inf")
-# smallest subproblem tried for a split: below it the pieces, new sets for the memo, cost more
-# than they save (n = 500, TF 0.6, RDD 0.6: 30 s with 30, unfinished in 60 s with 4)
-_SPLIT_MIN = 30
+# Smallest subproblem tried for a split; by default only the whole instance. Measured (CPU s,
+# n = 500, same start sequence): splitting every subproblem of >= 30 jobs cuts the subproblems
+# 4x on TF 0.4 / RDD 0.2 (265k vs 960k) but each costs ~4x more in Python, 19.0 s vs 17.5 s;
+# TF 0.6 / RDD 0.6: 667k vs 749k subproblems, 28.8 s vs 23.0 s; TF 0.8 / RDD 0.2: 5.6 vs 5.3 s.
+_SPLIT_MIN: int | None = None
 
 
 @njit(cache=True)
@@ -304,7 +307,9 @@ class _Search:
         self.bounded = bounded
         self.reduce = reduce
         self.split = split
-        self.split_min = _SPLIT_MIN if split_min is None else split_min
+        if split_min is None:
+            split_min = n if _SPLIT_MIN is None else _SPLIT_MIN
+        self.split_min = split_min
         self.n = n
 
     def info(self, jobs: tuple[int, ...]) -> _Set:
