@@ -73,10 +73,10 @@ register_method(
     KIND,
     "ts",
     "schedkit.solvers.localsearch.flexible:solve",
-    "local search: job-shop tabu search on the sequences alternating with critical-operation machine "
-    "reassignment; seeded by the best rule",
+    "local search: compiled tabu search reinserting critical operations on any eligible machine "
+    "(assignment and sequence together); seeded by the best rule",
     family="ls",
-    options={"rounds": "rounds (tabu slice + reassignment) without a time limit (default 300)"},
+    options={"rounds": "without a time limit: 100 x rounds iterations per search (default 200)"},
 )
 register_method(
     KIND,

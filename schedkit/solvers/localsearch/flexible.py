@@ -244,14 +244,13 @@ def _rule_seed(problem: FlexibleJobShop, ctx: SolveContext) -> FlexibleSolution:
 
 
 def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
-    """Method ``ts``: the best rule, then the alternating local search until the time limit."""
+    """Method ``ts``: the best rule, then the compiled tabu search until the time limit."""
     rule = _rule_seed(problem, ctx)
     ctx.incumbent = rule
     left = ctx.remaining(0.05)
     until = None if left is None else time.perf_counter() + left
-    max_it = None
-    if until is None:
-        max_it = 100 * int(ctx.option("rounds", DEFAULT_ITERATIONS // 100))
+    rounds = ctx.int_option("rounds", DEFAULT_ITERATIONS // 100, minimum=0)  # checked even when unused
+    max_it = 100 * rounds if until is None else None
     solution, iterations, restarts = run_parallel(problem, rule, ctx, until, problem.lower_bound(), max_it)
     if problem.violations(solution) or problem.objective(solution) > problem.objective(rule):
         solution = rule
@@ -279,8 +278,8 @@ def solve_auto(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     from schedkit.solvers.cpsat.flexible import solve as cpsat_solve
 
     total = ctx.time_limit
-    f_first = float(ctx.option("cp_first", CP_FIRST))
-    f_last = float(ctx.option("cp_last", CP_LAST))
+    f_first = ctx.float_option("cp_first", CP_FIRST, 0.0, 1.0)
+    f_last = ctx.float_option("cp_last", CP_LAST, 0.0, 1.0 - f_first)
     best = _rule_seed(problem, ctx)
     rule_val = problem.objective(best)
     ctx.incumbent = best
