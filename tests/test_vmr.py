@@ -100,6 +100,11 @@ def test_plan_round_trip_through_solution_file(tmp_path: Path) -> None:
         "to_pm": "pm0",
         "to_numa": [1],
     }
+    data = json.loads((tmp_path / "sol.json").read_text())
+    data["solution"]["migrations"].reverse()  # steps 2, 1: a reordered file must not pass silently
+    (tmp_path / "swapped.json").write_text(json.dumps(data))
+    with pytest.raises(sk.SolutionFormatError, match="numbered step 2"):
+        sk.load_solution(p, tmp_path / "swapped.json")
 
 
 def test_lower_bound_is_valid_and_cheap() -> None:

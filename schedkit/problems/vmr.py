@@ -446,6 +446,10 @@ class VMRescheduling(Problem):
             for key in ("vm", "from_pm", "from_numa", "to_pm", "to_numa"):
                 if key not in rec:
                     raise SolutionFormatError(f"migration {i + 1}: missing {key!r}")
+            if "step" in rec and rec["step"] != i + 1:
+                raise SolutionFormatError(
+                    f"migration {i + 1} is numbered step {rec['step']!r}: the list order is the plan's order"
+                )
             names = [rec["vm"], rec["from_pm"], rec["to_pm"]]
             if not all(isinstance(x, str | int) and not isinstance(x, bool) for x in names):
                 raise SolutionFormatError(f"migration {i + 1}: VM and PM must be names")
