@@ -160,3 +160,41 @@ def test_exact_proves_n200_clustered_due_dates() -> None:
     r = sk.solve(pr, "exact", time_limit=60)
     assert r.status is sk.Status.OPTIMAL and sk.check(pr, r) == []
     assert sk.solve(pr, "ls", time_limit=0.3).objective >= r.objective
+
+
+def test_compiled_and_python_searches_agree() -> None:
+    """The compiled search (with and without the split of subproblems) and the Python
+    reference find the same optimum on medium instances."""
+    for seed in range(12):
+        rng = np.random.default_rng(100 + seed)
+        n = int(rng.integers(20, 81))
+        tf, rdd = [(0.4, 0.2), (0.6, 0.2), (0.8, 0.2), (0.6, 0.6)][seed % 4]
+        pr = sk.generate("smtt", n=n, tf=tf, rdd=rdd, seed=seed)
+        runs = [
+            search(pr.p, pr.d, np.arange(n), None),
+            search(pr.p, pr.d, np.arange(n), None, split_min=8),
+            search(pr.p, pr.d, np.arange(n), None, compiled=False),
+        ]
+        assert all(r[2] for r in runs)
+        assert all(sorted(r[0].tolist()) == list(range(n)) for r in runs)
+        assert len({r[1] for r in runs} | {pr.tardiness_of(r[0]) for r in runs}) == 1
+
+
+def test_python_reference_search_matches_brute_force() -> None:
+    rng = np.random.default_rng(9)
+    for _ in range(100):
+        n = int(rng.integers(1, 8))
+        p = rng.integers(1, int(rng.choice([3, 10, 100])), n)
+        d = rng.integers(0, int(p.sum()) + 2, n)
+        pr = Tardiness(p, d)
+        seq, bound, proven, _ = search(pr.p, pr.d, np.arange(n), None, compiled=False)
+        assert proven and pr.tardiness_of(seq) == bound == best(range(n), p, d, 0)
+
+
+def test_search_stops_at_the_deadline() -> None:
+    pr = sk.generate("smtt", n=500, tf=0.6, rdd=0.2, seed=11)
+    start = time.perf_counter()
+    seq, bound, proven, stats = search(pr.p, pr.d, np.arange(500), start + 0.3)
+    assert time.perf_counter() - start < 5
+    assert not proven and stats["subproblems"] > 0
+    assert sorted(seq.tolist()) == list(range(500)) and bound <= pr.tardiness_of(seq)

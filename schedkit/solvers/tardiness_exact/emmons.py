@@ -161,11 +161,17 @@ def first_condition_blocks(pe: np.ndarray, de: np.ndarray, t: int) -> np.ndarray
     and it is due by ``H_l`` of every longer job ``l``; the pieces are then runs of the
     length order.
     """
+    return first_condition_blocks_ordered(pe, de, t, np.argsort(pe, kind="mergesort"))
+
+
+@njit(cache=True, nogil=True)
+def first_condition_blocks_ordered(pe: np.ndarray, de: np.ndarray, t: int, by_len: np.ndarray) -> np.ndarray:
+    """:func:`first_condition_blocks` with the length order ``by_len`` (stable argsort of
+    ``pe``) given."""
     m = len(pe)
     keys = np.zeros(m, dtype=np.int64)
     if m < 3:
         return keys
-    by_len = np.argsort(pe, kind="mergesort")
     tree_p = np.zeros(m + 1, dtype=np.int64)
     tree_c = np.zeros(m + 1, dtype=np.int64)
     q_of = np.empty(m, dtype=np.int64)
