@@ -231,8 +231,10 @@ def _enter(ja, corder, t, ub, cknown, ckey, P, D, Z1, Z2, sets, times, seqs):
         v = max(0, t + P[ja[0]] - D[ja[0]])
         return True, v, v < ub, ja, -1, key, 0, -1
     key = ckey
-    sid = sets[key] if key in sets else -1  # noqa: SIM401 (get() types as optional in numba)
     known = cknown if cknown >= 0 else _sorted_bound_o(ja, corder, t, P, D)
+    if known >= ub:  # the memo could only raise the bound
+        return True, known, False, empty, -1, key, 0, -1
+    sid = sets[key] if key in sets else -1  # noqa: SIM401 (get() types as optional in numba)
     near_t = -1
     if sid >= 0:
         buf = times[sid]
@@ -368,22 +370,26 @@ def _start(ja, order, t, ub, lb, sid, near_t, P, D, Z1, Z2, sets, times, seqs, c
             kpos = i
     k = ja[kpos]
     nd = m - kpos
-    opts = np.zeros((nd, 8), dtype=np.int64)
-    cnt = 0
-    c = t
+    c0 = t
     for i in range(kpos):
-        c += pe[i]
-    for delta in range(nd):
-        c += pe[kpos + delta]
-        nxt = de[kpos + delta + 1] if kpos + delta + 1 < m else _HUGE
-        if c > nxt:
-            continue
-        if delta > 0 and c <= de[kpos + delta]:
-            continue
-        opts[cnt, 0] = delta
-        opts[cnt, 1] = c
-        cnt += 1
-    opts = opts[:cnt]
+        c0 += pe[i]
+    opts = np.zeros((0, 8), dtype=np.int64)
+    for sweep in range(2):  # count the positions kept, then fill them
+        cnt = 0
+        c = c0
+        for delta in range(nd):
+            c += pe[kpos + delta]
+            nxt = de[kpos + delta + 1] if kpos + delta + 1 < m else _HUGE
+            if c > nxt:
+                continue
+            if delta > 0 and c <= de[kpos + delta]:
+                continue
+            if sweep == 1:
+                opts[cnt, 0] = delta
+                opts[cnt, 1] = c
+            cnt += 1
+        if sweep == 0:
+            opts = np.zeros((cnt, 8), dtype=np.int64)
     if cnt > 1:
         _rank_options(ja, pe, de, order, t, kpos, opts, P, D, Z1, Z2, sets, times)
     else:  # no ordering needed: the parts bound themselves on entry; only their hashes
