@@ -87,7 +87,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--retry-failed", action="store_true", help="run again the runs stored as ERROR/TIMEOUT/CRASHED"
     )
     p.add_argument("--dry-run", action="store_true", help="list the runs still to do and exit")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar (the campaign line and the summary table are still printed)",
+    )
     return p
 
 
