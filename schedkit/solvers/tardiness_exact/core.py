@@ -103,40 +103,6 @@ def _set_data(pe: np.ndarray, de: np.ndarray) -> tuple:
 
 
 @njit(cache=True)
-def _fewest_late(pe: np.ndarray, de: np.ndarray, t: int) -> int:
-    """Moore-Hodgson on jobs in EDD order: the fewest late jobs of any sequence from ``t``."""
-    heap = np.empty(len(pe), dtype=np.int64)  # max-heap of processing times kept on time
-    size = 0
-    c = t
-    late = 0
-    for j in range(len(pe)):
-        c += pe[j]
-        i = size  # push pe[j]
-        heap[size] = pe[j]
-        size += 1
-        while i > 0 and heap[(i - 1) // 2] < heap[i]:
-            heap[(i - 1) // 2], heap[i] = heap[i], heap[(i - 1) // 2]
-            i = (i - 1) // 2
-        if c > de[j]:  # drop the longest job kept so far
-            c -= heap[0]
-            late += 1
-            size -= 1
-            heap[0] = heap[size]
-            i = 0
-            while True:
-                a, b, big = 2 * i + 1, 2 * i + 2, i
-                if a < size and heap[a] > heap[big]:
-                    big = a
-                if b < size and heap[b] > heap[big]:
-                    big = b
-                if big == i:
-                    break
-                heap[i], heap[big] = heap[big], heap[i]
-                i = big
-    return late
-
-
-@njit(cache=True)
 def _positions(pref: np.ndarray, nxt: np.ndarray, t: int) -> np.ndarray:
     """Feasible positions of the longest job k, flattened ``(delta, C(delta))`` pairs.
 
@@ -381,7 +347,7 @@ class _Search:
             s.exact[t] = (res[0], res[1])
             s.lower.pop(t, None)
             if res[0] > 0:
-                s.late[t] = _fewest_late(s.edd_p, s.ds, t)
+                s.late[t] = _compiled._fewest_late(s.edd_p, s.ds, t)
         else:
             s.lower[t] = max(s.lower.get(t, 0), res[0])
         s.note(t)
@@ -676,7 +642,7 @@ def _load_compiled() -> None:
     search(p, d, np.arange(40, dtype=np.int64), None)
     search(p, d, np.arange(40, dtype=np.int64), None, split_min=10)
     search(p, d, np.arange(40, dtype=np.int64), None, compiled=False)
-    _fewest_late(p, d, 0)
+    _compiled._fewest_late(p, d, 0)
     _sorted_bound_of(np.arange(3, dtype=np.int64), p, d, 0)
     blocks(p, d, 0)
     first_condition_blocks(p, d, 0)
