@@ -49,18 +49,23 @@ def read_text(path: str) -> str:
 
 def detect_format(path: str, text: str) -> str:
     """Name of the format of ``path`` from its extension and content."""
+    return _detect(path, text)[0]
+
+
+def _detect(path: str, text: str) -> tuple[str, list[str]]:
+    """The detected format and, when it is only a guess among several, the other candidates."""
     ext = Path(path).suffix.lower()
     head = text[:_SNIFF_BYTES]
     fmts = registry.formats()
     by_ext = [f for f in fmts.values() if ext and ext in f.extensions]
     ordered = by_ext + [f for f in fmts.values() if f not in by_ext]
     if len(by_ext) == 1:  # an extension only one format claims decides
-        return by_ext[0].name
+        return by_ext[0].name, []
     for f in ordered:
         if f.sniffer is not None and registry.load_target(f.sniffer)(head):
-            return f.name
-    if by_ext:
-        return by_ext[0].name
+            return f.name, []
+    if by_ext:  # no content matched: the extension's first format, but say so on failure
+        return by_ext[0].name, [f.name for f in by_ext[1:]]
     known = ", ".join(sorted(fmts))
     raise ParseError(f"cannot tell the file format; name it with --format ({known})", path)
 
@@ -85,12 +90,17 @@ def read(path: str | os.PathLike[str], format: str | None = None, **options: Any
             raise InvalidParameterError(f"{path}: names instance {index}, but index={other} was given")
         options["index"] = index
     text = read_text(spath)
-    name = format or detect_format(spath, text)
+    name, others = (format, []) if format else _detect(spath, text)
     info = registry.format_info(name)
     reader = registry.load_target(info.reader)
     _check_options(reader, options, f"format {name}")
     try:
         return reader(text, spath, **options)
+    except ParseError as exc:
+        if not others:
+            raise
+        hint = f" (read as {name}, guessed; if it is {' or '.join(others)}, say so with --format)"
+        raise ParseError(exc.reason + hint, exc.source, exc.line) from None
     except SchedkitError:
         raise
     except Exception as exc:  # a reader bug must still give the user one clear line

@@ -163,3 +163,19 @@ def test_hint_with_unknown_operations_is_harmless(tmp_path: Path, demo: Path) ->
     assert any("unknown operation" in v for v in sk.check(p, hint))
     out = sk.solve(p, "cpsat", time_limit=10, workers=1, hint=hint)
     assert sk.check(p, out) == [] and out.objective <= r.objective
+
+
+def test_cli_info_json_keeps_numbers_and_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rcpsp = tmp_path / "p.sm"
+    sk.write(sk.generate("rcpsp", n=8, resources=3, seed=3), rcpsp)
+    assert main(["info", str(rcpsp), "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["capacities"] == [int(c) for c in sk.read(rcpsp).capacity]
+    smtt = tmp_path / "w.smtt"
+    problem = sk.generate("smtt", n=6, tf=0.5, rdd=0.5, weighted=True, seed=1)
+    sk.write(problem, smtt)
+    assert main(["info", str(smtt), "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["min due date"] == int(problem.d.min()) and facts["max weight"] == int(problem.w.max())
+    assert main(["info", str(rcpsp)]) == 0
+    assert " ".join(str(c) for c in sk.read(rcpsp).capacity) in capsys.readouterr().out

@@ -206,3 +206,15 @@ def test_index_given_twice_must_agree(tmp_path: Path, capsys) -> None:
     path.write_text("x")
     code, _, err = run_cli(["info", f"{path}#3", "--index", "4"], capsys)
     assert code == 2 and "names instance 3, but index=4" in err
+
+
+def test_guessed_format_is_named_in_the_error(tmp_path: Path, capsys) -> None:
+    """A .txt file no sniffer recognises is read as the extension's first format; the error says
+    it was a guess and which formats --format could name instead."""
+    path = tmp_path / "ta.txt"
+    path.write_text("Nb of jobs, Nb of Machines\n15 15 x\n")
+    code, _, err = run_cli(["info", str(path)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "(read as jssp, guessed" in err and "taillard" in err and "--format" in err
+    code, _, err = run_cli(["info", str(path), "--format", "taillard"], capsys)
+    assert code == 2 and "(read as" not in err

@@ -104,7 +104,12 @@ def parse_options(items: list[str] | None) -> dict[str, Any]:
 
 def describe(problem: Problem) -> str:
     s = problem.summary()
-    sizes = ", ".join(f"{v} {k}" for k, v in list(s.items())[1:4])
+    counts = [
+        (k, v)
+        for k, v in list(s.items())[1:4]
+        if isinstance(v, int) and not isinstance(v, bool) and not k.startswith(("min ", "max "))
+    ]
+    sizes = ", ".join(f"{v} {k}" for k, v in counts)
     return f"{problem.name} ({problem.title}: {sizes})"
 
 

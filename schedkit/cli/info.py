@@ -24,9 +24,10 @@ def run(args: argparse.Namespace) -> int:
     problem = load_problem(args)
     facts = {"instance": problem.name, **problem.summary()}
     if args.json:
-        print(json.dumps(facts, indent=1, default=str))
+        print(json.dumps(facts, indent=1, default=str, ensure_ascii=False))
     else:
         width = max(len(k) for k in facts)
         for key, value in facts.items():
-            print(f"{key:<{width}}  {value}")
+            shown = " ".join(map(str, value)) if isinstance(value, list) else value
+            print(f"{key:<{width}}  {shown}")
     return 0

@@ -306,7 +306,7 @@ class Rcpsp(Problem):
             "resources": self.num_resources,
             "precedences": len(self.edge_to),
             "dummy activities": dummies,
-            "capacities": " ".join(str(int(c)) for c in self.capacity),
+            "capacities": [int(c) for c in self.capacity],
             "total duration": int(self.duration.sum()),
             "critical-path bound": self.critical_path_length(),
             "energy bound": self.energy_bound(),

@@ -158,8 +158,13 @@ class Tardiness(Problem):
             ),
             "jobs": self.num_jobs,
             "total processing time": total,
-            "weights": f"{int(self.w.min())}..{int(self.w.max())}" if self.weighted else "unit",
-            "due dates": f"{int(self.d.min())}..{int(self.d.max())}",
+            **(
+                {"min weight": int(self.w.min()), "max weight": int(self.w.max())}
+                if self.weighted
+                else {"weights": "unit"}
+            ),
+            "min due date": int(self.d.min()),
+            "max due date": int(self.d.max()),
             "jobs due before their own length": int((self.d < self.p).sum()),
             "trivial lower bound": self.lower_bound(),
         }
