@@ -218,3 +218,27 @@ def test_guessed_format_is_named_in_the_error(tmp_path: Path, capsys) -> None:
     assert "(read as jssp, guessed" in err and "taillard" in err and "--format" in err
     code, _, err = run_cli(["info", str(path), "--format", "taillard"], capsys)
     assert code == 2 and "(read as" not in err
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "method", "what"),
+    [
+        ("jssp", {"n": 300, "m": 10, "seed": 1}, "mip", "ordering binaries"),
+        ("fjsp", {"n": 150, "m": 10, "seed": 1}, "mip-cbc", "sequencing rows"),
+        ("smtt", {"n": 600, "tf": 0.6, "rdd": 0.4, "seed": 1}, "mip", "position binaries"),
+        ("smtt", {"n": 120, "tf": 0.6, "rdd": 0.4, "seed": 1}, "mip --option formulation=lop", "transitivity"),
+    ],
+)
+def test_mip_refuses_models_too_large_for_memory(
+    kind: str, params: dict, method: str, what: str, tmp_path: Path, capsys
+) -> None:
+    """A MIP that would need gigabytes is refused at once with one line naming the other methods,
+    even without a time limit (it used to build until the memory ran out)."""
+    import schedkit as sk
+
+    path = tmp_path / f"big.{ {'jssp': 'txt', 'fjsp': 'fjs', 'smtt': 'smtt'}[kind] }"
+    sk.write(sk.generate(kind, **params), path)
+    name, *option = method.split(" ")
+    code, out, err = run_cli(["solve", str(path), "-m", name, *option, "-t", "none"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert what in err and "limit 300,000" in err and "use " in err

@@ -112,3 +112,18 @@ def test_time_indexed_refuses_huge_models() -> None:
         sk.solve(pr, "mip", time_limit=5, formulation="time")
     with pytest.raises(InvalidParameterError, match="formulation must be one of"):
         sk.solve(pr, "mip", time_limit=5, formulation="nope")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_reduced_dominance_pairs_imply_every_pair(seed: int) -> None:
+    """The transitive reduction used by the models keeps exactly the relation's closure."""
+    import networkx as nx
+
+    from schedkit.solvers.mip.tardiness import dominance_pairs
+
+    problem = sk.generate("smtt", n=60, tf=0.4, rdd=0.4, weighted=seed == 2, seed=seed)
+    full = set(dominance_pairs(problem))
+    reduced = dominance_pairs(problem, reduced=True)
+    assert set(reduced) <= full and len(reduced) < len(full)
+    closure = nx.transitive_closure_dag(nx.DiGraph(reduced))
+    assert set(closure.edges) == full

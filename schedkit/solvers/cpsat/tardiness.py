@@ -35,7 +35,7 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
         t = model.new_int_var(0, max(0, horizon - d[j]), f"T{j}")
         model.add(t >= starts[j] + p[j] - d[j])
         tard.append(t)
-    for i, j in dominance_pairs(problem):
+    for i, j in dominance_pairs(problem, reduced=True, consistent_with=start_seq):  # the hint keeps them
         model.add(starts[i] + p[i] <= starts[j])
     model.minimize(sum(w[j] * tard[j] for j in range(n)))
     begin = np.concatenate([[0], np.cumsum(problem.p[start_seq])[:-1]])

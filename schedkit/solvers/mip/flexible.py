@@ -17,7 +17,7 @@ from schedkit.context import SolveContext
 from schedkit.heuristics.flexible_rules import dispatch
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
 from schedkit.result import Result, Status
-from schedkit.solvers.mip.runner import backend_of, run_pulp
+from schedkit.solvers.mip.runner import backend_of, check_model_size, different_job_pairs, run_pulp
 
 #: seconds kept for solving and extraction when model building runs long
 _BUILD_RESERVE = 0.3
@@ -28,6 +28,11 @@ _HANDOVER = 1.4
 def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     """Minimise the makespan; ``ctx.hint`` (or a dispatching rule's schedule) is the warm start."""
     backend = backend_of(ctx.method)
+    check_model_size(
+        2 * different_job_pairs(problem.alt_machine, problem.job_of[problem.alt_op]),
+        "sequencing rows",
+        "cpsat, ts or auto",
+    )
 
     def horizon_of(sol: FlexibleSolution) -> int:
         return int(problem.objective(sol))

@@ -30,7 +30,7 @@ from schedkit.context import SolveContext
 from schedkit.heuristics.jobshop_rules import dispatch
 from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.result import Result, Status
-from schedkit.solvers.mip.runner import backend_of, run_pulp
+from schedkit.solvers.mip.runner import backend_of, check_model_size, different_job_pairs, run_pulp
 
 _SOLVE_RESERVE = 0.5  # seconds kept for the solver call and extraction
 _START_RULES = (("mwkr", "nondelay"), ("mopnr", "nondelay"), ("mwkr", "active"))
@@ -39,6 +39,9 @@ _START_RULES = (("mwkr", "nondelay"), ("mopnr", "nondelay"), ("mwkr", "active"))
 def solve(problem: JobShop, ctx: SolveContext) -> Result:
     """Minimise the makespan; ``ctx.hint`` (a JobShopSolution) is a warm start and an upper bound."""
     backend = backend_of(ctx.method)
+    check_model_size(
+        different_job_pairs(problem.machine, problem.job_of), "ordering binaries", "cpsat or auto"
+    )
     start0 = _initial_schedule(problem, ctx)
     horizon = int((start0 + problem.duration).max()) if problem.num_operations else 0
     head, tail = _heads_tails(problem)

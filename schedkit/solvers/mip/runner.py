@@ -9,6 +9,7 @@ import time
 from collections.abc import Container
 from dataclasses import dataclass
 
+import numpy as np
 import pulp
 
 from schedkit.context import SolveContext, abandon
@@ -48,6 +49,32 @@ def _swallow_highs_banner() -> None:
 
 
 _swallow_highs_banner()
+
+
+#: most binaries (or rows) a model is built with: PuLP and the solver take ~10 KB for each
+#: (ta71's disjunctive model, 99,000 binaries: 1.05 GB peak), so this is ~3 GB; beyond it a
+#: long or unlimited solve would exhaust the memory before the solver could do anything
+MAX_MODEL_SIZE = 300_000
+
+
+def check_model_size(count: int, what: str, instead: str) -> None:
+    """Refuse, with a one-line error, a model with more than :data:`MAX_MODEL_SIZE` ``what``."""
+    if count > MAX_MODEL_SIZE:
+        raise InvalidParameterError(
+            f"this instance's MIP would have {count:,} {what} (limit {MAX_MODEL_SIZE:,}, about 3 GB "
+            f"of memory); use {instead}"
+        )
+
+
+def different_job_pairs(machine: np.ndarray, job: np.ndarray) -> int:
+    """Pairs of operations (or alternatives) of different jobs on the same machine, given each
+    one's machine and job: the ordering binaries of a disjunctive model."""
+
+    def pairs(groups: np.ndarray) -> int:
+        counts = np.unique(groups, return_counts=True)[1].astype(np.int64)
+        return int((counts * (counts - 1) // 2).sum())
+
+    return pairs(machine) - pairs(machine.astype(np.int64) * (int(job.max(initial=0)) + 1) + job)
 
 
 @dataclass
@@ -157,13 +184,13 @@ def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext
     grace = STOP_GRACE
     while thread.is_alive():
         thread.join(0.05)
-        if (ctx.stop.is_set() or _cbc_late(ctx, backend)) and thread.is_alive():
+        if (ctx.stop.is_set() or _late(ctx)) and thread.is_alive():
             if stopped_at is None:
                 stopped_at = time.perf_counter()
                 if backend == "cbc":  # a user's stop may wait longer than the time limit's
                     grace = CBC_STOP_GRACE if ctx.stop.is_set() else CBC_LATE_GRACE
             elif time.perf_counter() - stopped_at > grace:
-                _raise_in(thread)  # ends PuLP's Python hand-over loop, which holds the GIL
+                interrupt_thread(thread)  # ends PuLP's Python hand-over loop, which holds the GIL
                 abandon(thread)
                 if backend == "cbc":
                     _signal_cbc_children(signal.SIGKILL)
@@ -183,22 +210,23 @@ def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext
     return True
 
 
-def _cbc_late(ctx: SolveContext, backend: str) -> bool:
-    """True once CBC runs past the time limit (its own ``-sec`` is set a reserve before it): CBC
-    does not honour ``-sec`` during its root processing (15 s over a 5 s limit measured), so it
-    is interrupted like on a stop request."""
-    if backend != "cbc" or ctx.time_limit is None:
-        return False
-    return ctx.elapsed() > ctx.time_limit + 0.05
+def _late(ctx: SolveContext) -> bool:
+    """True once the solve runs past the time limit (the solver's own limit is set a reserve
+    before it). Neither solver always honours its limit: CBC not during its root processing
+    (15 s over a 5 s limit measured), HiGHS not in some presolves (11 s for a 4.4 s limit on
+    the n = 500 positional SMTT model), and PuLP's hand-over of the model precedes both; so
+    the solve is then interrupted as on a stop request."""
+    return ctx.time_limit is not None and ctx.elapsed() > ctx.time_limit + 0.05
 
 
 class _Abandoned(Exception):
     """Raised asynchronously in an abandoned solve thread."""
 
 
-def _raise_in(thread: threading.Thread) -> None:
+def interrupt_thread(thread: threading.Thread) -> None:
     """Ask ``thread`` to raise :class:`_Abandoned` at its next Python instruction (a thread
-    inside the solver's C code gets it when it returns)."""
+    inside a solver's C code gets it when it returns); used to end abandoned model builds and
+    PuLP hand-overs, which would otherwise keep the GIL busy."""
     import ctypes
 
     if thread.ident is not None:
