@@ -226,7 +226,12 @@ def test_guessed_format_is_named_in_the_error(tmp_path: Path, capsys) -> None:
         ("jssp", {"n": 300, "m": 10, "seed": 1}, "mip", "ordering binaries"),
         ("fjsp", {"n": 150, "m": 10, "seed": 1}, "mip-cbc", "sequencing rows"),
         ("smtt", {"n": 600, "tf": 0.6, "rdd": 0.4, "seed": 1}, "mip", "position binaries"),
-        ("smtt", {"n": 120, "tf": 0.6, "rdd": 0.4, "seed": 1}, "mip --option formulation=lop", "transitivity"),
+        (
+            "smtt",
+            {"n": 120, "tf": 0.6, "rdd": 0.4, "seed": 1},
+            "mip --option formulation=lop",
+            "transitivity",
+        ),
     ],
 )
 def test_mip_refuses_models_too_large_for_memory(

@@ -35,6 +35,8 @@ CP_FIRST = 0.10
 CP_LAST = 0.10
 _RESERVE = 0.1
 _CHUNK_SECONDS = 0.05
+#: iterations per chunk without a deadline: fixed, so that one worker is reproducible from its seed
+UNTIMED_CHUNK = 250
 #: tabu tenure (fraction of the operations), iterations without improvement before a restart
 #: (per operation) and random insertions at a restart
 TENURE = 0.1
@@ -176,9 +178,12 @@ class FlexibleTabu:
                 on_chunk(self)
             if done:
                 break
+            if until is None:  # sizes independent of the clock: a seed gives one trajectory
+                chunk = min(4 * chunk + 10, UNTIMED_CHUNK)
+                continue
             dt = time.perf_counter() - t0
             rate = n / max(dt, 1e-6)
-            target = _CHUNK_SECONDS if until is None else min(_CHUNK_SECONDS, max(0.005, until - now - dt))
+            target = min(_CHUNK_SECONDS, max(0.005, until - now - dt))
             chunk = int(min(max(10, rate * target), 4 * chunk + 10))
 
 

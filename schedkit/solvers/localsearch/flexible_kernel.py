@@ -32,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from schedkit.solvers.localsearch.graph import heads, makespan, tails
+
 _I64 = "int64[::1]"
 _CHUNK_SIG = f"int64({', '.join([_I64] * 19)})"
 _STARTS_SIG = f"int64[::1]({', '.join([_I64] * 5)})"
@@ -42,63 +44,6 @@ N_PARAMS = 8
 # state: indices into the int64 state array of run_chunk
 S_ITER, S_CUR, S_BEST, S_STALL, S_RESTARTS, S_MOVES, S_CYCLES = range(7)
 N_STATE = 7
-
-
-@njit(cache=True, nogil=True)
-def _topo(jp, js, mp, ms, p, r, order, indeg, stack):
-    """Heads ``r`` and a topological ``order``; False when the graph has a cycle."""
-    n = p.shape[0]
-    top = 0
-    for o in range(n):
-        d = 0
-        if jp[o] >= 0:
-            d += 1
-        if mp[o] >= 0:
-            d += 1
-        indeg[o] = d
-        r[o] = 0
-        if d == 0:
-            stack[top] = o
-            top += 1
-    k = 0
-    while top > 0:
-        top -= 1
-        o = stack[top]
-        order[k] = o
-        k += 1
-        e = r[o] + p[o]
-        s = js[o]
-        if s >= 0:
-            if r[s] < e:
-                r[s] = e
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                stack[top] = s
-                top += 1
-        s = ms[o]
-        if s >= 0:
-            if r[s] < e:
-                r[s] = e
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                stack[top] = s
-                top += 1
-    return k == n
-
-
-@njit(cache=True, nogil=True)
-def _tails(js, ms, p, q, order):
-    n = p.shape[0]
-    for i in range(n - 1, -1, -1):
-        o = order[i]
-        t = 0
-        s = js[o]
-        if s >= 0 and q[s] + p[s] > t:
-            t = q[s] + p[s]
-        s = ms[o]
-        if s >= 0 and q[s] + p[s] > t:
-            t = q[s] + p[s]
-        q[o] = t
 
 
 @njit(cache=True, nogil=True)
@@ -182,15 +127,6 @@ def _apply(alt_mach, alt_dur, aa, mach, p, mp, ms, mhead, v, alt, x, y):
 
 
 @njit(cache=True, nogil=True)
-def _makespan(p, r):
-    c = 0
-    for o in range(p.shape[0]):
-        if r[o] + p[o] > c:
-            c = r[o] + p[o]
-    return c
-
-
-@njit(cache=True, nogil=True)
 def _random_insertion(
     jp, js, alt_start, alt_mach, alt_dur, mach, p, mp, ms, mhead, r, q, order, oidx, v, rm, qm
 ):
@@ -262,10 +198,10 @@ def run_chunk(
     indeg = np.empty(n, dtype=np.int64)
     stack = np.empty(n, dtype=np.int64)
     crit = np.empty(n, dtype=np.int64)
-    if not _topo(jp, js, mp, ms, p, r, order, indeg, stack):
+    if not heads(p, jp, js, mp, ms, r, order, indeg, stack):
         return -1
-    _tails(js, ms, p, q, order)
-    cur = _makespan(p, r)
+    tails(p, js, ms, q, order)
+    cur = makespan(p, r)
     if cur < state[S_BEST]:
         state[S_BEST] = cur
         b_aa[:] = aa
@@ -288,10 +224,10 @@ def run_chunk(
         if state[S_STALL] >= params[P_STALL]:
             # restart from the best solution with a few random insertions
             _restore(b_aa, b_mp, b_ms, b_mhead, alt_mach, alt_dur, aa, mach, p, mp, ms, mhead)
-            _topo(jp, js, mp, ms, p, r, order, indeg, stack)
-            _tails(js, ms, p, q, order)
+            heads(p, jp, js, mp, ms, r, order, indeg, stack)
+            tails(p, js, ms, q, order)
             for _k in range(params[P_KICK]):
-                c = _makespan(p, r)
+                c = makespan(p, r)
                 nc = 0
                 for o in range(n):
                     if r[o] + p[o] + q[o] == c:
@@ -311,18 +247,18 @@ def run_chunk(
                 if y == v:
                     y = ms[v]
                 _apply(alt_mach, alt_dur, aa, mach, p, mp, ms, mhead, v, alt, x, y)
-                if not _topo(jp, js, mp, ms, p, r, order, indeg, stack):
+                if not heads(p, jp, js, mp, ms, r, order, indeg, stack):
                     state[S_CYCLES] += 1
                     _restore(b_aa, b_mp, b_ms, b_mhead, alt_mach, alt_dur, aa, mach, p, mp, ms, mhead)
-                    _topo(jp, js, mp, ms, p, r, order, indeg, stack)
-                    _tails(js, ms, p, q, order)
+                    heads(p, jp, js, mp, ms, r, order, indeg, stack)
+                    tails(p, js, ms, q, order)
                     break
-                _tails(js, ms, p, q, order)
+                tails(p, js, ms, q, order)
             for i in range(tabu_exp.shape[0]):
                 tabu_exp[i] = -1
             state[S_STALL] = 0
             state[S_RESTARTS] += 1
-            cur = _makespan(p, r)
+            cur = makespan(p, r)
             state[S_CUR] = cur
             continue
         for i in range(n):
@@ -424,16 +360,16 @@ def run_chunk(
         old_k = mach[v]
         old_pred = mp[v]
         _apply(alt_mach, alt_dur, aa, mach, p, mp, ms, mhead, v, best_alt, best_x, best_y)
-        if not _topo(jp, js, mp, ms, p, r, order, indeg, stack):
+        if not heads(p, jp, js, mp, ms, r, order, indeg, stack):
             # cannot happen with the insertion test; undo to stay safe
             state[S_CYCLES] += 1
             _restore(b_aa, b_mp, b_ms, b_mhead, alt_mach, alt_dur, aa, mach, p, mp, ms, mhead)
-            _topo(jp, js, mp, ms, p, r, order, indeg, stack)
-            _tails(js, ms, p, q, order)
-            cur = _makespan(p, r)
+            heads(p, jp, js, mp, ms, r, order, indeg, stack)
+            tails(p, js, ms, q, order)
+            cur = makespan(p, r)
             state[S_STALL] = 0
             continue
-        _tails(js, ms, p, q, order)
+        tails(p, js, ms, q, order)
         tenure = t_lo + np.random.randint(t_span)
         if op_tabu:
             tabu_exp[v * m] = it + tenure
@@ -441,7 +377,7 @@ def run_chunk(
             tabu_exp[v * m + old_k] = it + tenure
             tabu_pred[v * m + old_k] = old_pred
         state[S_MOVES] += 1
-        cur = _makespan(p, r)
+        cur = makespan(p, r)
         state[S_CUR] = cur
         if cur < state[S_BEST]:
             state[S_BEST] = cur
@@ -463,7 +399,7 @@ def starts_of(jp, js, p, mp, ms):
     order = np.empty(n, dtype=np.int64)
     indeg = np.empty(n, dtype=np.int64)
     stack = np.empty(n, dtype=np.int64)
-    if not _topo(jp, js, mp, ms, p, r, order, indeg, stack):
+    if not heads(p, jp, js, mp, ms, r, order, indeg, stack):
         r[:] = -1
     return r
 
@@ -487,11 +423,11 @@ def check_moves(jp, js, alt_start, alt_mach, alt_dur, aa, mach, p, mp, ms, mhead
     indeg = np.empty(n, dtype=np.int64)
     stack = np.empty(n, dtype=np.int64)
     out = np.zeros(4, dtype=np.int64)
-    _topo(jp, js, mp, ms, p, r, order, indeg, stack)
-    _tails(js, ms, p, q, order)
+    heads(p, jp, js, mp, ms, r, order, indeg, stack)
+    tails(p, js, ms, q, order)
     for i in range(n):
         oidx[order[i]] = i
-    cur = _makespan(p, r)
+    cur = makespan(p, r)
     for v in range(n):
         if r[v] + p[v] + q[v] != cur:
             continue
@@ -532,10 +468,10 @@ def check_moves(jp, js, alt_start, alt_mach, alt_dur, aa, mach, p, mp, ms, mhead
                     mh2 = mhead.copy()
                     _apply(alt_mach, alt_dur, aa2, mach2, p2, mp2, ms2, mh2, v, alt, x, y)
                     out[0] += 1
-                    if not _topo(jp, js, mp2, ms2, p2, r2, order2, indeg, stack):
+                    if not heads(p2, jp, js, mp2, ms2, r2, order2, indeg, stack):
                         out[1] += 1
                     else:
-                        c2 = _makespan(p2, r2)
+                        c2 = makespan(p2, r2)
                         if est < c2:
                             out[2] += 1
                         elif est == c2:

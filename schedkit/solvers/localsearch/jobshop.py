@@ -2,7 +2,9 @@
 
 The compiled kernel (:mod:`schedkit.solvers.localsearch.kernel`) runs in chunks of iterations
 sized to take about 50 ms each, so that the deadline and ``ctx.stop`` are polled often; the
-best schedule found is kept in ``ctx.incumbent``.
+best schedule found is kept in ``ctx.incumbent``. Without a time limit the chunks have fixed
+sizes, so that with one worker a seed always gives the same schedule (two workers exchange
+their best at moments that depend on timing).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from schedkit.solvers.localsearch import kernel as K
 #: iterations run without a time limit unless the ``iterations`` option says otherwise
 DEFAULT_ITERATIONS = 200_000
 _CHUNK_SECONDS = 0.05
+#: iterations per chunk without a deadline (each chunk reseeds the kernel's random numbers, so
+#: fixed sizes make a run with one worker and no time limit reproducible from its seed)
+UNTIMED_CHUNK = 1000
 
 
 @dataclass
@@ -155,11 +160,12 @@ class TabuSearch:
             spent = time.perf_counter() - t0
             if on_chunk is not None and on_chunk(self):
                 break
+            if until is None:  # sizes independent of the clock: a seed gives one trajectory
+                chunk = min(4 * chunk + 10, UNTIMED_CHUNK)
+                continue
             # aim at ~50 ms per chunk, never past the deadline
             rate = n / max(spent, 1e-4)
-            target = _CHUNK_SECONDS
-            if until is not None:
-                target = min(target, max(0.0, until - time.perf_counter()))
+            target = min(_CHUNK_SECONDS, max(0.0, until - time.perf_counter()))
             chunk = int(min(max(10, rate * target), 4 * chunk + 10))
 
 

@@ -36,9 +36,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from schedkit.solvers.localsearch.graph import heads, makespan, tails
+
 _I64 = "int64[::1]"
 _CHUNK_SIG = f"int64({', '.join([_I64] * 13)})"
-_HEADS_SIG = f"boolean({', '.join([_I64] * 9)})"
 _STARTS_SIG = f"int64[::1]({', '.join([_I64] * 6)})"
 _TIMES_SIG = f"UniTuple(int64[::1], 2)({', '.join([_I64] * 6)})"
 
@@ -60,72 +61,6 @@ def _links(mach, mstart, seq, pos, mp, ms):
         m = mach[o]
         mp[o] = seq[p - 1] if p > mstart[m] else -1
         ms[o] = seq[p + 1] if p < mstart[m + 1] - 1 else -1
-
-
-@njit(_HEADS_SIG, cache=True, nogil=True)
-def heads(dur, jp, js, mp, ms, r, order, indeg, stack):
-    """Heads ``r`` and a topological ``order``; False when the graph has a cycle."""
-    n = dur.shape[0]
-    top = 0
-    for o in range(n):
-        d = 0
-        if jp[o] >= 0:
-            d += 1
-        if mp[o] >= 0:
-            d += 1
-        indeg[o] = d
-        r[o] = 0
-        if d == 0:
-            stack[top] = o
-            top += 1
-    k = 0
-    while top > 0:
-        top -= 1
-        o = stack[top]
-        order[k] = o
-        k += 1
-        e = r[o] + dur[o]
-        s = js[o]
-        if s >= 0:
-            if e > r[s]:
-                r[s] = e
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                stack[top] = s
-                top += 1
-        s = ms[o]
-        if s >= 0:
-            if e > r[s]:
-                r[s] = e
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                stack[top] = s
-                top += 1
-    return k == n
-
-
-@njit(cache=True, nogil=True)
-def _tails(dur, js, ms, q, order):
-    n = dur.shape[0]
-    for k in range(n - 1, -1, -1):
-        o = order[k]
-        v = 0
-        s = js[o]
-        if s >= 0:
-            v = q[s] + dur[s]
-        s = ms[o]
-        if s >= 0 and q[s] + dur[s] > v:
-            v = q[s] + dur[s]
-        q[o] = v
-
-
-@njit(cache=True, nogil=True)
-def _makespan(dur, r):
-    c = 0
-    for o in range(dur.shape[0]):
-        if r[o] + dur[o] > c:
-            c = r[o] + dur[o]
-    return c
 
 
 @njit(cache=True, nogil=True)
@@ -463,8 +398,8 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
     if not heads(dur, jp, js, mp, ms, r, order, indeg, stack):
         return -1
     _index(order, oidx)
-    _tails(dur, js, ms, q, order)
-    cur = _makespan(dur, r)
+    tails(dur, js, ms, q, order)
+    cur = makespan(dur, r)
     state[S_CUR] = cur
     if cur < state[S_BEST]:
         state[S_BEST] = cur
@@ -482,8 +417,8 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
             _links(mach, mstart, seq, pos, mp, ms)
             heads(dur, jp, js, mp, ms, r, order, indeg, stack)
             _index(order, oidx)
-            _tails(dur, js, ms, q, order)
-            cur = _makespan(dur, r)
+            tails(dur, js, ms, q, order)
+            cur = makespan(dur, r)
             kicks = params[P_KICK_LO] + np.random.randint(max(1, params[P_KICK_HI] - params[P_KICK_LO] + 1))
             for _k in range(kicks):
                 plen = _critical_path(dur, jp, mp, r, cur, path, lasts)
@@ -503,8 +438,8 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
                     _apply(mach, mstart, seq, pos, mp, ms, bak, a, b)
                     heads(dur, jp, js, mp, ms, r, order, indeg, stack)
                 _index(order, oidx)
-                _tails(dur, js, ms, q, order)
-                cur = _makespan(dur, r)
+                tails(dur, js, ms, q, order)
+                cur = makespan(dur, r)
             # forget the tabu list by jumping the iteration counter past every tenure
             state[S_ITER] += params[P_TENURE_HI] + 1
             it = state[S_ITER]
@@ -575,7 +510,7 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
             _apply(mach, mstart, seq, pos, mp, ms, bak, a, b)
             heads(dur, jp, js, mp, ms, r, order, indeg, stack)
             _index(order, oidx)
-            _tails(dur, js, ms, q, order)
+            tails(dur, js, ms, q, order)
         cur = _cmax(dur, r, lasts)
         state[S_CUR] = cur
         if cur < state[S_BEST]:
@@ -621,7 +556,7 @@ def times_of(dur, jp, js, mach, mstart, seq):
         r[:] = -1
         q[:] = -1
         return r, q
-    _tails(dur, js, ms, q, order)
+    tails(dur, js, ms, q, order)
     return r, q
 
 
@@ -647,7 +582,7 @@ def check_incremental(dur, jp, js, mach, mstart, seq, moves, seed):
     _links(mach, mstart, seq, pos, mp, ms)
     heads(dur, jp, js, mp, ms, r, order, indeg, stack)
     _index(order, oidx)
-    _tails(dur, js, ms, q, order)
+    tails(dur, js, ms, q, order)
     bad = 0
     for _ in range(moves):
         cur = _cmax(dur, r, lasts)
@@ -670,7 +605,7 @@ def check_incremental(dur, jp, js, mach, mstart, seq, moves, seed):
             k1 = max(k1, oidx[seq[p]])
         _tails_prefix(dur, js, ms, q, order, k1)
         heads(dur, jp, js, mp, ms, r2, order2, indeg, stack)
-        _tails(dur, js, ms, q2, order2)
+        tails(dur, js, ms, q2, order2)
         ok = True
         for o in range(n):
             if r[o] != r2[o] or q[o] != q2[o] or oidx[order[o]] != o:
