@@ -23,7 +23,7 @@ from schedkit.errors import InvalidParameterError
 from schedkit.heuristics.rcpsp_sgs import best_schedule
 from schedkit.problems.rcpsp import Rcpsp, RcpspSolution
 from schedkit.result import Result, Status
-from schedkit.solvers.mip.runner import backend_of, run_pulp
+from schedkit.solvers.mip.runner import backend_of, check_model_size, run_pulp
 
 PRECEDENCE_FORMS = ("disaggregated", "aggregated")
 _RESERVE = 0.3  # seconds kept for reading the solution back and checking it
@@ -61,6 +61,14 @@ class _Steps:
     def start(self, j: int) -> pulp.LpAffineExpression:
         """``S_j = ls_j - sum_{t < ls_j} z[j, t]``."""
         return int(self.ls[j]) - pulp.lpSum(self.var[j].values())
+
+
+def _model_size(problem: Rcpsp, horizon: int, form: str) -> int:
+    """Step binaries plus precedence rows of the model over ``[0, horizon]``, from the plain
+    (critical-path) start windows: an upper bound of what :func:`build` makes."""
+    window = np.maximum(0, horizon - problem.tails() - problem.earliest_starts())
+    rows = int(window[problem.edge_to].sum()) if form == "disaggregated" else len(problem.edge_to)
+    return int(window.sum()) + rows
 
 
 def build(
@@ -149,6 +157,7 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
         return Result(Status.OPTIMAL, ub, ub, RcpspSolution(heur), stats={"heuristic": ub})
     form = ctx.choice_option("precedence", "disaggregated", PRECEDENCE_FORMS)
     cliques, energy = ctx.bool_option("cliques", True), ctx.bool_option("energy", True)
+    check_model_size(_model_size(p, ub, form), "step binaries and precedence rows", "cpsat or a rule")
     stats: dict[str, int] = {"heuristic": ub}
     began = ctx.elapsed()
     try:
