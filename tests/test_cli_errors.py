@@ -247,3 +247,27 @@ def test_mip_refuses_models_too_large_for_memory(
     code, out, err = run_cli(["solve", str(path), "-m", name, *option, "-t", "none"], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert what in err and "limit 300,000" in err and "use " in err
+
+
+def test_rcpsp_mip_refuses_a_long_horizon(tmp_path: Path, capsys) -> None:
+    """300 activities of length 1-30 sharing one resource: a horizon of thousands of periods."""
+    import numpy as np
+
+    import schedkit as sk
+    from schedkit.problems.rcpsp import Rcpsp
+
+    rng = np.random.default_rng(1)
+    n = 300
+    problem = Rcpsp(
+        duration=rng.integers(1, 31, n),
+        demand=rng.integers(2, 4, (n, 1)),
+        capacity=np.array([3]),
+        succ_ptr=np.zeros(n + 1, dtype=np.int64),
+        succ_idx=np.zeros(0, dtype=np.int64),
+        name="wide",
+    )
+    path = tmp_path / "wide.sm"
+    sk.write(problem, path)
+    code, _, err = run_cli(["solve", str(path), "-m", "mip", "-t", "none"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "step binaries and precedence rows" in err and "use cpsat" in err
