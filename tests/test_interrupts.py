@@ -28,6 +28,8 @@ CASES = [
     ("jssp", ["--n", "30", "--m", "15", "--seed", "7"], "mip", [], signal.SIGINT),
     ("smtt", ["--n", "400", "--tf", "0.6", "--rdd", "0.2", "--seed", "1"], "ls", [], signal.SIGINT),
     ("smtt", ["--n", "400", "--tf", "0.6", "--rdd", "0.2", "--seed", "1"], "mip", [], signal.SIGTERM),
+    # a compiled search that runs ~20 s in one native call: the signal must still be seen
+    ("smtt", ["--n", "500", "--tf", "0.6", "--rdd", "0.2", "--seed", "1"], "exact", [], signal.SIGINT),
     ("fjsp", ["--n", "30", "--m", "10", "--flexibility", "3", "--seed", "2"], "auto", [], signal.SIGTERM),
     ("rcpsp", ["--n", "120", "--rs", "0.2", "--seed", "3"], "mip", [], signal.SIGINT),
     ("vmr", ["--pms", "279", "--seed", "1"], "mip", [], signal.SIGINT),

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from schedkit.context import abandoned_alive
+from schedkit.context import abandoned_alive, teardown_skipped
 from schedkit.errors import SchedkitError, SolverBugError
 
 COMMANDS = ("solve", "check", "info", "methods", "formats", "generate", "bench", "report")
@@ -73,9 +73,10 @@ def entry() -> None:
     A solver abandoned at a stop (e.g. HiGHS inside its model hand-over, or CBC past its limit)
     may still run in a daemon thread; letting the interpreter finalise under it can abort the
     process from C++ ("terminate called without an active exception"). Everything has been
-    printed and saved by then, so such a run ends with ``os._exit`` after flushing."""
+    printed and saved by then, so such a run ends with ``os._exit`` after flushing; so does a
+    ``solve``, whose large models would take up to a second to tear down."""
     code = main()
-    if abandoned_alive():
+    if abandoned_alive() or teardown_skipped():
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()

@@ -17,12 +17,13 @@ without a time limit, after ``200 + 2n`` kicks without improving the best sequen
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 from numba import njit
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.tardiness_rules import RULES
+from schedkit.heuristics.tardiness_rules import best_rule
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
 from schedkit.result import Result, Status
 
@@ -70,49 +71,95 @@ def descend(seq: np.ndarray, p: np.ndarray, d: np.ndarray, w: np.ndarray) -> int
 def descend_passes(seq: np.ndarray, p: np.ndarray, d: np.ndarray, w: np.ndarray, max_passes: int) -> tuple:
     """At most ``max_passes`` insertion passes in place (-1: until no move improves).
 
-    Returns ``(objective, converged)``; a pass over n jobs costs O(n^2), so a time-limited
-    caller runs one pass at a time and checks the clock in between.
+    Returns ``(objective, converged)``; a pass over n jobs costs O(n^2) (see
+    :func:`descend_until` for a descent that watches the clock).
     """
+    passes = 0
+    while passes != max_passes:
+        passes += 1
+        if not descend_span(seq, p, d, w, 0, len(seq)):
+            return _cost(seq, p, d, w), True
+    return _cost(seq, p, d, w), False
+
+
+@njit(cache=True)
+def descend_span(seq: np.ndarray, p: np.ndarray, d: np.ndarray, w: np.ndarray, i0: int, i1: int) -> bool:
+    """The insertion moves of the jobs at positions ``i0 .. i1 - 1`` (part of one pass), applied
+    in place; True when one improved."""
     n = len(seq)
     c = np.empty(n, dtype=np.int64)
     _completions(seq, p, c)
-    cost = _cost(seq, p, d, w)
-    improved = True
-    passes = 0
-    while improved:
-        if passes == max_passes:
-            return cost, False
-        passes += 1
+    improved = False
+    for i in range(i0, min(i1, n)):
+        x = seq[i]
+        px = p[x]
+        base = w[x] * max(0, c[i] - d[x])
+        best = 0
+        bj = -1
+        acc = 0
+        for j in range(i + 1, n):
+            y = seq[j]
+            acc += w[y] * (max(0, c[j] - px - d[y]) - max(0, c[j] - d[y]))
+            delta = acc + w[x] * max(0, c[j] - d[x]) - base
+            if delta < best:
+                best = delta
+                bj = j
+        acc = 0
+        for j in range(i - 1, -1, -1):
+            y = seq[j]
+            acc += w[y] * (max(0, c[j] + px - d[y]) - max(0, c[j] - d[y]))
+            start = c[j - 1] if j > 0 else 0
+            delta = acc + w[x] * max(0, start + px - d[x]) - base
+            if delta < best:
+                best = delta
+                bj = j
+        if bj >= 0:
+            _move(seq, i, bj)
+            _completions(seq, p, c)
+            improved = True
+    return improved
+
+
+#: insertion evaluations per compiled call of :func:`descend_span` (~0.1 s), so that a descent
+#: at n = 5000 (30 s to its local optimum) checks the clock every ~400 positions
+SPAN_EVALUATIONS = 2_000_000
+
+
+def descend_until(
+    seq: np.ndarray, p: np.ndarray, d: np.ndarray, w: np.ndarray, expired: Callable[[], bool]
+) -> bool:
+    """Insertion passes in place until a local optimum (True) or until ``expired()`` (False),
+    which is polled every :data:`SPAN_EVALUATIONS` move evaluations."""
+    n = len(seq)
+    span = max(1, SPAN_EVALUATIONS // max(1, n))
+    while True:
         improved = False
-        for i in range(n):
-            x = seq[i]
-            px = p[x]
-            base = w[x] * max(0, c[i] - d[x])
-            best = 0
-            bj = -1
-            acc = 0
-            for j in range(i + 1, n):
-                y = seq[j]
-                acc += w[y] * (max(0, c[j] - px - d[y]) - max(0, c[j] - d[y]))
-                delta = acc + w[x] * max(0, c[j] - d[x]) - base
-                if delta < best:
-                    best = delta
-                    bj = j
-            acc = 0
-            for j in range(i - 1, -1, -1):
-                y = seq[j]
-                acc += w[y] * (max(0, c[j] + px - d[y]) - max(0, c[j] - d[y]))
-                start = c[j - 1] if j > 0 else 0
-                delta = acc + w[x] * max(0, start + px - d[x]) - base
-                if delta < best:
-                    best = delta
-                    bj = j
-            if bj >= 0:
-                _move(seq, i, bj)
-                _completions(seq, p, c)
-                cost += best
-                improved = True
-    return cost, True
+        for i0 in range(0, n, span):
+            if expired():
+                return False
+            improved |= descend_span(seq, p, d, w, i0, i0 + span)
+        if not improved:
+            return True
+
+
+def improved_start(problem: Tardiness, ctx: SolveContext, share: float) -> tuple[str, np.ndarray]:
+    """The best rule's sequence (``ctx.hint`` when better), improved by insertion passes until a
+    local optimum, a stop, or ``share`` of the remaining time: ``(rule, sequence)``."""
+    remaining = ctx.remaining()
+    budget = None if remaining is None else share * remaining
+    rule, seq, _ = best_rule(problem, None if budget is None else 0.25 * budget)
+    seq = np.ascontiguousarray(seq, dtype=np.int64)
+    if ctx.hint is not None and not problem.violations(ctx.hint):
+        hint = np.ascontiguousarray(ctx.hint.sequence, dtype=np.int64)
+        if problem.tardiness_of(hint) < problem.tardiness_of(seq):
+            rule, seq = "hint", hint.copy()
+    until = None if budget is None else time.perf_counter() + budget
+
+    def expired() -> bool:
+        return ctx.expired() or (until is not None and time.perf_counter() >= until)
+
+    descend_until(seq, problem.p, problem.d, problem.w, expired)
+    return rule, seq
 
 
 @njit(cache=True)
@@ -158,38 +205,13 @@ def _iterate(
     return best_cost, idle
 
 
-def _start_rule(problem: Tardiness, ctx: SolveContext) -> tuple[str, np.ndarray]:
-    """The best priority rule's sequence; under a time limit, the quadratic Wilkerson-Irwin
-    rule (about 1 us x n^2: 20 s at n=5000) is skipped when it would take over a quarter of it."""
-    remaining = ctx.remaining()
-    skip_wi = remaining is not None and 1e-6 * problem.num_jobs**2 > 0.25 * remaining
-    best: tuple[str, np.ndarray, int] | None = None
-    for name, fn in RULES.items():
-        if name == "wi" and skip_wi:
-            continue
-        seq = fn(problem)
-        val = problem.tardiness_of(seq)
-        if best is None or val < best[2]:
-            best = (name, seq, val)
-    assert best is not None
-    return best[0], best[1]
-
-
 def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     """Method ``ls``: iterated insertion local search from the best rule (or the hint)."""
     perturb = ctx.int_option("perturb", 4, minimum=1)
     n = problem.num_jobs
     p, d, w = problem.p, problem.d, problem.w
-    rule, seq = _start_rule(problem, ctx)
-    start = np.ascontiguousarray(seq, dtype=np.int64)
-    if ctx.hint is not None and not problem.violations(ctx.hint):
-        hint = np.ascontiguousarray(ctx.hint.sequence, dtype=np.int64)
-        if problem.tardiness_of(hint) < problem.tardiness_of(start):
-            start = hint
-    cur = start.copy()
-    cost, done = descend_passes(cur, p, d, w, 1)
-    while not done and not ctx.expired():  # the first descent alone can take minutes at n=5000
-        cost, done = descend_passes(cur, p, d, w, 1)
+    rule, cur = improved_start(problem, ctx, share=1.0)  # the first descent: 30 s at n = 5000
+    cost = problem.tardiness_of(cur)
     best = cur.copy()
     ctx.incumbent = TardinessSolution(best.copy())
     if n < 2:
@@ -228,6 +250,7 @@ def _compile_at_import() -> None:
     seq = np.arange(3, dtype=np.int64)
     descend_passes(seq, p, d, w, 1)
     descend(seq, p, d, w)
+    descend_span(seq, p, d, w, 0, 3)
     _iterate(seq, seq.copy(), p, d, w, 1, 2, 0, 0)
 
 

@@ -6,8 +6,9 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from schedkit.context import SolveContext
+from schedkit.heuristics.jobshop_rules import dispatch
 from schedkit.problems.jobshop import JobShop, JobShopSolution
-from schedkit.result import Result
+from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.runner import run_cpsat
 
 
@@ -41,15 +42,15 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
         return JobShopSolution.from_starts(problem, [cb.value(s) for s in starts])
 
     out = run_cpsat(model, ctx, on_solution=extract)
+    status = out.status
+    stats: dict[str, object] = {"branches": out.solver.num_branches, "conflicts": out.solver.num_conflicts}
     solution = None
     if out.has_solution:
         solution = JobShopSolution.from_starts(problem, [out.solver.value(s) for s in starts])
     elif ctx.incumbent is not None:
         solution = ctx.incumbent
-    return Result(
-        out.status,
-        None,
-        out.bound,
-        solution,
-        stats={"branches": out.solver.num_branches, "conflicts": out.solver.num_conflicts},
-    )
+    elif status is Status.UNKNOWN:  # no schedule in time (1000 x 20 at 30 s): a rule's, said so
+        solution = JobShopSolution.from_starts(problem, dispatch(problem, "mwkr", "nondelay"))
+        status = Status.FEASIBLE
+        stats["fallback"] = "rule:mwkr (CP-SAT found no schedule in time)"
+    return Result(status, None, out.bound, solution, stats=stats)

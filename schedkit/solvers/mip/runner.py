@@ -181,14 +181,14 @@ def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext
     thread.start()
     stopped_at: float | None = None
     interrupted: set[int] = set()
-    grace = STOP_GRACE
     while thread.is_alive():
         thread.join(0.05)
         if (ctx.stop.is_set() or _late(ctx)) and thread.is_alive():
+            grace = STOP_GRACE
+            if interrupted:  # CBC runs and writes its incumbent (a user's stop may wait longer)
+                grace = CBC_STOP_GRACE if ctx.stop.is_set() else CBC_LATE_GRACE
             if stopped_at is None:
                 stopped_at = time.perf_counter()
-                if backend == "cbc":  # a user's stop may wait longer than the time limit's
-                    grace = CBC_STOP_GRACE if ctx.stop.is_set() else CBC_LATE_GRACE
             elif time.perf_counter() - stopped_at > grace:
                 interrupt_thread(thread)  # ends PuLP's Python hand-over loop, which holds the GIL
                 abandon(thread)

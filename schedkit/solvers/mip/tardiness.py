@@ -28,11 +28,10 @@ import pulp
 
 from schedkit.context import SolveContext, abandon
 from schedkit.errors import InvalidParameterError
-from schedkit.heuristics.tardiness_rules import best_rule
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import backend_of, check_model_size, interrupt_thread, run_pulp
-from schedkit.solvers.tardiness_ls import descend
+from schedkit.solvers.tardiness_ls import improved_start
 
 FORMULATIONS = ("positional", "lop", "time")
 MAX_TIME_INDEXED = 2_000_000  # nonzeros of the capacity rows
@@ -72,14 +71,9 @@ def _affine(terms: list[tuple[pulp.LpVariable, float]], constant: float = 0.0) -
 
 
 def _start_sequence(problem: Tardiness, ctx: SolveContext) -> np.ndarray:
-    _, seq, _ = best_rule(problem)
-    seq = np.ascontiguousarray(seq, dtype=np.int64)
-    if ctx.hint is not None and not problem.violations(ctx.hint):
-        hint = np.ascontiguousarray(ctx.hint.sequence, dtype=np.int64)
-        if problem.tardiness_of(hint) < problem.tardiness_of(seq):
-            seq = hint
-    descend(seq, problem.p, problem.d, problem.w)
-    return seq
+    """The warm start: the best rule (or the hint) improved by insertion passes, within a
+    quarter of the time."""
+    return improved_start(problem, ctx, share=0.25)[1]
 
 
 def _positional(problem: Tardiness, start: np.ndarray) -> tuple[pulp.LpProblem, object]:

@@ -17,13 +17,14 @@ import numpy as np
 
 from schedkit.context import SolveContext
 from schedkit.errors import InvalidParameterError
-from schedkit.heuristics.tardiness_rules import best_rule
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.tardiness_exact.core import search
-from schedkit.solvers.tardiness_ls import _iterate, descend
+from schedkit.solvers.tardiness_ls import _iterate, improved_start
 
 _RESERVE = 0.1  # seconds kept for checking and returning
+#: above this many jobs one kick of the local search takes seconds: the start is the descent's
+MAX_ILS_JOBS = 1000
 
 
 def solve(problem: Tardiness, ctx: SolveContext) -> Result:
@@ -33,10 +34,8 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
             "method exact solves the unweighted problem 1||ΣT only (this instance has weights); "
             "use mip or cpsat for weighted tardiness"
         )
-    _, seq, _ = best_rule(problem)
-    seq = np.ascontiguousarray(seq, dtype=np.int64)
-    descend(seq, problem.p, problem.d, problem.w)
-    if problem.tardiness_of(seq) > problem.lower_bound() and problem.num_jobs > 2:
+    seq = improved_start(problem, ctx, share=0.25)[1]
+    if problem.tardiness_of(seq) > problem.lower_bound() and 2 < problem.num_jobs <= MAX_ILS_JOBS:
         # a short iterated local search tightens the upper bound the search prunes with
         budget = min(0.5, 0.001 * problem.num_jobs)
         if ctx.time_limit is not None:
