@@ -35,6 +35,7 @@ from schedkit.solvers.tardiness_ls import improved_start
 
 FORMULATIONS = ("positional", "lop", "time")
 MAX_TIME_INDEXED = 2_000_000  # nonzeros of the capacity rows
+HANDOVER = 1.2  # PuLP's hand-over of a model to the solver, relative to building it (n = 500: 0.9-1.4)
 
 
 def dominance_pairs(
@@ -239,9 +240,13 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     if problem.tardiness_of(start) <= problem.lower_bound():  # the start sequence is provably optimal
         return Result(Status.OPTIMAL, None, problem.lower_bound(), TardinessSolution(start))
     build = {"positional": _positional, "lop": _lop, "time": _time_indexed}[form]
+    began = ctx.elapsed()
     built = _build_interruptibly(build, problem, start, ctx)
     solution = TardinessSolution(start)
-    if built is None:  # stop requested or time up while building: the start sequence
+    # PuLP's hand-over of the model (MPS file for CBC) takes about as long as building it and
+    # holds the interpreter in long C calls that cannot be interrupted: no solve without time
+    handover = HANDOVER * (ctx.elapsed() - began)
+    if built is None or (ctx.time_limit is not None and ctx.remaining() < handover):
         return Result(Status.FEASIBLE, None, None, solution, stats={"formulation": form, "stopped": True})
     prob, extract = built
     out = run_pulp(prob, ctx, backend=backend, warm_start=True)
