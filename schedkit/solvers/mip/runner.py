@@ -185,8 +185,12 @@ def _solve_interruptibly(prob: pulp.LpProblem, solver: object, ctx: SolveContext
         thread.join(0.05)
         if (ctx.stop.is_set() or _late(ctx)) and thread.is_alive():
             grace = STOP_GRACE
-            if interrupted:  # CBC runs and writes its incumbent (a user's stop may wait longer)
-                grace = CBC_STOP_GRACE if ctx.stop.is_set() else CBC_LATE_GRACE
+            if interrupted:
+                # CBC ends within ~0.03 s of SIGINT in its search and writes its incumbent, which
+                # PuLP then reads (a user's stop may wait longer for it); a CBC still reading its
+                # model ignores SIGINT and is given up after the short grace
+                ended = not _any_running(interrupted)
+                grace = CBC_STOP_GRACE if ended and ctx.stop.is_set() else CBC_LATE_GRACE
             if stopped_at is None:
                 stopped_at = time.perf_counter()
             elif time.perf_counter() - stopped_at > grace:
@@ -231,6 +235,20 @@ def interrupt_thread(thread: threading.Thread) -> None:
 
     if thread.ident is not None:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Abandoned))
+
+
+def _any_running(pids: set[int]) -> bool:
+    """True while one of ``pids`` has not ended (a zombie, not yet reaped by PuLP, has ended)."""
+    from pathlib import Path
+
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):
+            return True
+    return False
 
 
 def _signal_cbc_children(signum: int, skip: Container[int] = ()) -> set[int]:
