@@ -33,6 +33,7 @@ from schedkit.solvers.localsearch import flexible_kernel as FK
 DEFAULT_ITERATIONS = 20_000  # per search, without a time limit
 CP_FIRST = 0.10
 CP_LAST = 0.10
+CP_SETUP_PER_ALTERNATIVE = 2e-4  # seconds to build and load the CP-SAT model, per alternative
 _RESERVE = 0.1
 _CHUNK_SECONDS = 0.05
 #: iterations per chunk without a deadline: fixed, so that one worker is reproducible from its seed
@@ -291,14 +292,20 @@ def solve_auto(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     bound = problem.lower_bound()
     proven = rule_val <= bound
     phases: dict[str, float] = {}
+    overrun = [0.0]  # how far a CP-SAT phase ran past its time (building and extracting its model)
+
+    # a CP-SAT phase costs at least its model's building and loading (1.2 s for 6,000
+    # alternatives): a shorter phase would only overrun the limit
+    setup = CP_SETUP_PER_ALTERNATIVE * len(problem.alt_machine) if total is not None else 0.0
 
     def cp(seconds: float, name: str) -> None:
         nonlocal best, bound, proven
-        if proven or seconds <= 0.05 or ctx.expired():
+        if proven or seconds <= max(0.05, setup, overrun[0]) or ctx.expired():
             return
         t0 = time.perf_counter()
         res = cpsat_solve(problem, _sub(ctx, seconds, best))
         phases[name] = round(time.perf_counter() - t0, 3)
+        overrun[0] = max(overrun[0], phases[name] - seconds)
         if res.lower_bound is not None:
             bound = max(bound, int(res.lower_bound))
         sol = res.solution
@@ -316,6 +323,8 @@ def solve_auto(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     if not proven and not ctx.expired():
         t0 = time.perf_counter()
         last = 10.0 if total is None else f_last * total
+        if last <= setup:  # too short for a CP-SAT phase: the local search takes its time
+            last = 0.0
         left = ctx.remaining(_RESERVE)
         until = None if left is None else time.perf_counter() + max(0.0, left - last)
         sol, iterations, _restarts = run_parallel(
