@@ -57,10 +57,10 @@ def heads(dur, jp, js, mp, ms, r, order, indeg, stack):
 
 
 @njit(cache=True, nogil=True)
-def tails(dur, js, ms, q, order):
-    """Tails ``q`` along a topological ``order`` (from :func:`heads`), last operation first."""
-    n = dur.shape[0]
-    for k in range(n - 1, -1, -1):
+def tails_prefix(dur, js, ms, q, order, k1):
+    """Tails ``q`` of ``order[:k1 + 1]`` (``order`` topological), last operation first; the
+    tails of the operations after ``k1`` are read, not changed."""
+    for k in range(k1, -1, -1):
         o = order[k]
         v = 0
         s = js[o]
@@ -70,6 +70,12 @@ def tails(dur, js, ms, q, order):
         if s >= 0 and q[s] + dur[s] > v:
             v = q[s] + dur[s]
         q[o] = v
+
+
+@njit(cache=True, nogil=True)
+def tails(dur, js, ms, q, order):
+    """Tails ``q`` along a topological ``order`` (from :func:`heads`)."""
+    tails_prefix(dur, js, ms, q, order, dur.shape[0] - 1)
 
 
 @njit(cache=True, nogil=True)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from schedkit.solvers.localsearch.graph import heads, makespan, tails
+from schedkit.solvers.localsearch.graph import heads, makespan, tails, tails_prefix
 
 _I64 = "int64[::1]"
 _CHUNK_SIG = f"int64({', '.join([_I64] * 13)})"
@@ -128,21 +128,6 @@ def _heads_suffix(dur, jp, js, mp, ms, r, order, oidx, k0, indeg, stack, mark):
     if not ok:
         mark[:] = 0
     return ok
-
-
-@njit(cache=True, nogil=True)
-def _tails_prefix(dur, js, ms, q, order, k1):
-    """Tails of ``order[:k1+1]`` (every operation whose tail a move can change lies there)."""
-    for k in range(k1, -1, -1):
-        o = order[k]
-        v = 0
-        s = js[o]
-        if s >= 0:
-            v = q[s] + dur[s]
-        s = ms[o]
-        if s >= 0 and q[s] + dur[s] > v:
-            v = q[s] + dur[s]
-        q[o] = v
 
 
 @njit(cache=True, nogil=True)
@@ -504,7 +489,7 @@ def run_chunk(dur, jp, js, mach, mstart, li, cnt, toff, seq, best_seq, tabu, par
             for p in range(a, b + 1):
                 if oidx[seq[p]] > k1:
                     k1 = oidx[seq[p]]
-            _tails_prefix(dur, js, ms, q, order, k1)
+            tails_prefix(dur, js, ms, q, order, k1)
         else:
             state[S_CYCLES] += 1
             _apply(mach, mstart, seq, pos, mp, ms, bak, a, b)
@@ -603,7 +588,7 @@ def check_incremental(dur, jp, js, mach, mstart, seq, moves, seed):
         k1 = 0
         for p in range(a, b + 1):
             k1 = max(k1, oidx[seq[p]])
-        _tails_prefix(dur, js, ms, q, order, k1)
+        tails_prefix(dur, js, ms, q, order, k1)
         heads(dur, jp, js, mp, ms, r2, order2, indeg, stack)
         tails(dur, js, ms, q2, order2)
         ok = True
