@@ -125,20 +125,6 @@ def _positions(pref: np.ndarray, nxt: np.ndarray, t: int) -> np.ndarray:
     return out[:n]
 
 
-@njit(cache=True)
-def _sorted_bound_of(ja: np.ndarray, pn: np.ndarray, dn: np.ndarray, t: int) -> int:
-    """The sorted bound of the jobs ``ja`` (in EDD order) started at ``t``."""
-    ps = np.sort(pn[ja])
-    total = 0
-    c = t
-    for k in range(len(ja)):
-        c += ps[k]
-        v = c - dn[ja[k]]
-        if v > 0:
-            total += v
-    return total
-
-
 class TimeUp(Exception):
     """Raised inside the search when the deadline passes."""
 
@@ -487,7 +473,7 @@ class _Search:
             return max(0, t + self.P[jobs[0]] - self.D[jobs[0]])
         s = self.sets.get(jobs)
         if s is None:  # a set not met yet: the sorted bound without building its record
-            return _sorted_bound_of(np.fromiter(jobs, np.int64, len(jobs)), self.Pn, self.Dn, t)
+            return _compiled._sorted_bound(np.fromiter(jobs, np.int64, len(jobs)), self.Pn, self.Dn, t)
         hit = s.exact.get(t)
         if hit is not None:
             return hit[0]
@@ -649,7 +635,7 @@ def _load_compiled() -> None:
     search(p, d, np.arange(40, dtype=np.int64), None, split_min=10)
     search(p, d, np.arange(40, dtype=np.int64), None, compiled=False)
     _compiled._fewest_late(p, d, 0)
-    _sorted_bound_of(np.arange(3, dtype=np.int64), p, d, 0)
+    _compiled._sorted_bound(np.arange(3, dtype=np.int64), p, d, 0)
     blocks(p, d, 0)
     first_condition_blocks(p, d, 0)
 
