@@ -30,7 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import schedkit as sk
-from schedkit.heuristics.flexible_rules import MACHINE_RULES, OP_RULES
+from schedkit.solvers.rules.flexible import MACHINE_RULES, OP_RULES
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -18,7 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from schedkit.robustness_fuzz import fuzz
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test tooling lives in tests/
+
+from tests.tooling.fuzz import fuzz  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "instances"
 SHARED_SEEDS = {

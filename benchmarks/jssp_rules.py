@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 import schedkit as sk
-from schedkit.heuristics.jobshop_rules import DEFAULT_SCHEME, KEYS, dispatch
+from schedkit.solvers.rules.jobshop import DEFAULT_SCHEME, KEYS, dispatch
 
 ROOT = Path(__file__).resolve().parents[1]
 TA = Path(os.environ.get("SCHEDKIT_SHARED", ROOT.parent / "shared")) / "instances" / "jssp" / "ta"
@@ -184,7 +184,7 @@ def main() -> None:
         "",
         "Scheme with the smaller mean gap per rule (this run): "
         + ", ".join(f"{r}: {s}" for r, s in better.items())
-        + ". The plain `rule:<name>` uses `DEFAULT_SCHEME` in `schedkit/heuristics/jobshop_rules.py`"
+        + ". The plain `rule:<name>` uses `DEFAULT_SCHEME` in `schedkit/solvers/rules/jobshop.py`"
         + (
             ", which agrees."
             if all(

@@ -9,7 +9,7 @@ import os
 import threading
 from typing import Any
 
-from schedkit import registry
+from schedkit import registry, warmup
 from schedkit.context import SolveContext
 from schedkit.errors import (
     InvalidParameterError,
@@ -94,7 +94,7 @@ def solve(
         hint = hint.solution
     if hint is not None and not isinstance(hint, problem.solution_type):
         raise InvalidParameterError(f"hint must be a {problem.solution_type.__name__}")
-    method_fn = registry.load_target(info.target)  # imports are not part of the timed call
+    method_fn = warmup.prepare(info)  # imports and compiled kernels are not part of the timed call
     ctx = SolveContext(
         method=name,
         time_limit=None if time_limit is None else float(time_limit),
@@ -171,9 +171,9 @@ def generate(kind: str, **params: Any) -> Problem:
     if info.generator is None:
         raise InvalidParameterError(f"no generator for {kind}")
     fn = registry.load_target(info.generator)
-    from schedkit.io import _check_options
+    from schedkit.io import check_options
 
-    _check_options(fn, params, f"generator {kind}")
+    check_options(fn, params, f"generator {kind}")
     required = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     missing = [
         name

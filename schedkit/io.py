@@ -93,7 +93,7 @@ def read(path: str | os.PathLike[str], format: str | None = None, **options: Any
     name, others = (format, []) if format else _detect(spath, text)
     info = registry.format_info(name)
     reader = registry.load_target(info.reader)
-    _check_options(reader, options, f"format {name}")
+    check_options(reader, options, f"format {name}")
     try:
         return reader(text, spath, **options)
     except ParseError as exc:
@@ -128,7 +128,7 @@ def atomic_write(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _check_options(fn: Any, options: dict[str, Any], what: str) -> None:
+def check_options(fn: Any, options: dict[str, Any], what: str) -> None:
     params = inspect.signature(fn).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return

@@ -11,6 +11,7 @@ Signatures of the targets:
 * writer:    ``fn(problem) -> str``
 * sniffer:   ``fn(head: str) -> bool``   (cheap test on the first few KB of a file)
 * generator: ``fn(**params) -> Problem``
+* warm-up:   ``fn() -> None``  (compiles a method's numba kernels; see :mod:`schedkit.warmup`)
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class MethodInfo:
     family: str  # "cp", "mip", "rule", "ls", "exact", "hybrid"
     exact: bool = False  # can prove optimality
     options: dict[str, str] = field(default_factory=dict)  # option name -> help
+    #: "module:function" targets run once per process before the first timed solve
+    warm_up: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class KindInfo:
     generator: str | None = None
     generator_help: str = ""
     methods: dict[str, MethodInfo] = field(default_factory=dict)
+    #: warm-up targets every method of the class needs (their shared compiled kernels)
+    warm_up: tuple[str, ...] = ()
 
 
 _KINDS: dict[str, KindInfo] = {}
@@ -80,8 +85,10 @@ def register_kind(
     default_format: str,
     generator: str | None = None,
     generator_help: str = "",
+    warm_up: tuple[str, ...] = (),
 ) -> None:
     info = _KINDS.setdefault(kind, KindInfo(kind, title))
+    info.warm_up = tuple(warm_up)
     info.title = title
     info.default_method = default_method
     info.default_format = default_format
@@ -98,9 +105,10 @@ def register_method(
     family: str,
     exact: bool = False,
     options: dict[str, str] | None = None,
+    warm_up: tuple[str, ...] = (),
 ) -> None:
     _KINDS.setdefault(kind, KindInfo(kind, kind)).methods[name] = MethodInfo(
-        kind, name, target, summary, family, exact, dict(options or {})
+        kind, name, target, summary, family, exact, dict(options or {}), tuple(warm_up)
     )
 
 
@@ -164,3 +172,9 @@ def method_info(kind: str, name: str) -> MethodInfo:
         known = ", ".join(info.methods)
         raise UnknownMethodError(f"unknown method {name!r} for {kind} (known: {known})")
     return info.methods[name]
+
+
+def warm_up_targets(kind: str, name: str) -> tuple[str, ...]:
+    """The warm-up targets of a method: its class's, then its own (no repeats)."""
+    info = method_info(kind, name)
+    return tuple(dict.fromkeys(kind_info(kind).warm_up + info.warm_up))

@@ -7,8 +7,8 @@ import pytest
 from conftest import reference, shared_path
 
 import schedkit as sk
-from schedkit.heuristics.flexible_rules import MACHINE_RULES, OP_RULES, dispatch, parse_rule
 from schedkit.registry import kind_info
+from schedkit.solvers.rules.flexible import MACHINE_RULES, OP_RULES, dispatch, parse_rule
 
 SETS = ("brandimarte", "hurink_edata", "hurink_rdata")
 RULES = [f"rule:{o}+{m}" for o in OP_RULES for m in MACHINE_RULES]

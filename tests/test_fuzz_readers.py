@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from schedkit import registry
-from schedkit.robustness_fuzz import FuzzStats, fuzz, seed_texts
+from tests.tooling.fuzz import FuzzStats, fuzz, seed_texts
 
 PER_FORMAT = 80  # bounded for the default suite; benchmarks/fuzz_readers.py runs thousands
 

@@ -123,7 +123,7 @@ def test_cli_exit_with_an_abandoned_solver_thread_keeps_output_and_status(tmp_pa
     normal interpreter exit would wait for it past the timeout."""
     script = (
         "import sys, threading, time\n"
-        "from schedkit.context import abandon\n"
+        "from schedkit.shutdown import abandon\n"
         "t = threading.Thread(target=time.sleep, args=(300,))\n"
         "t.start()\n"
         "abandon(t)\n"

@@ -146,7 +146,7 @@ def _feasible(p: JobShop, s: JobShopSolution) -> bool:
 @pytest.mark.parametrize("kind", ["missing", "duplicate"])
 def test_solve_recheck_rejects_a_broken_method(kind: str, monkeypatch) -> None:
     # solve() re-checks every schedule: a method returning a broken one is a SolverBugError
-    from schedkit.heuristics import jobshop_rules
+    from schedkit.solvers.rules import jobshop as jobshop_rules
 
     real = jobshop_rules.dispatch
 

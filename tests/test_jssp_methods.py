@@ -10,8 +10,9 @@ import pytest
 from conftest import INSTANCES, reference, shared_path
 
 import schedkit as sk
-from schedkit.heuristics import jobshop_rules, jobshop_sgs
 from schedkit.problems.jobshop import JobShop, JobShopSolution
+from schedkit.solvers.rules import jobshop as jobshop_rules
+from schedkit.solvers.rules import jobshop_sgs
 
 RULES = list(jobshop_rules.KEYS)
 RULE_METHODS = [f"rule:{r}{s}" for r in RULES for s in ("", "/active", "/nondelay")]

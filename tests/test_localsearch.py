@@ -8,8 +8,8 @@ import pytest
 import schedkit as sk
 from schedkit.problems.flexible import FlexibleJobShop
 from schedkit.problems.jobshop import JobShop, JobShopSolution
-from schedkit.solvers.localsearch import kernel as K
-from schedkit.solvers.localsearch.jobshop import TabuSearch, best_rule, graph_of
+from schedkit.solvers.search import jobshop_kernel as K
+from schedkit.solvers.search.jobshop import TabuSearch, best_rule, graph_of
 from tests.conftest import reference, shared_path
 
 
@@ -159,7 +159,7 @@ def _random_flexible(n: int, m: int, seed: int) -> FlexibleJobShop:
 
 @pytest.mark.parametrize("method", ["ts", "auto"])
 def test_fjsp_methods_feasible_and_not_worse_than_rules(method: str) -> None:
-    from schedkit.heuristics.flexible_rules import best_of_rules
+    from schedkit.solvers.rules.flexible import best_of_rules
 
     for seed in (1, 2):
         p = _random_flexible(8, 4, seed)

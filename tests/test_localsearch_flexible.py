@@ -11,10 +11,10 @@ import pytest
 
 import schedkit as sk
 from schedkit.context import SolveContext
-from schedkit.heuristics.flexible_rules import best_of_rules
 from schedkit.problems.flexible import FlexibleJobShop
-from schedkit.solvers.localsearch import flexible_kernel as FK
-from schedkit.solvers.localsearch.flexible import FlexibleTabu, run_parallel
+from schedkit.solvers.rules.flexible import best_of_rules
+from schedkit.solvers.search import flexible_kernel as FK
+from schedkit.solvers.search.flexible import FlexibleTabu, run_parallel
 from tests.conftest import reference, shared_path
 
 

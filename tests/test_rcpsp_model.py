@@ -298,7 +298,7 @@ def test_generator_rejects_bad_parameters(bad):
 
 # resource profile -----------------------------------------------------------------------------------
 def test_resource_profile_chart(tmp_path):
-    from schedkit.plot_profile import resource_profile, usage_profile
+    from schedkit.plot.profile import resource_profile, usage_profile
 
     p = sk.generate("rcpsp", n=15, seed=2)
     sol = sk.solve(p, "rule:lst/parallel").solution

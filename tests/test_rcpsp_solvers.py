@@ -8,8 +8,8 @@ import pytest
 from conftest import reference, shared_path
 
 import schedkit as sk
-from schedkit.heuristics.rcpsp_sgs import RULES, forward_backward, parse_method, schedule
 from schedkit.problems.rcpsp import Rcpsp, RcpspSolution
+from schedkit.solvers.rules.rcpsp import RULES, forward_backward, parse_method, schedule
 
 RULE_METHODS = [m.name for m in sk.methods("rcpsp") if m.name.startswith("rule:")]
 CPSAT_SAMPLE = slice(5, None, 40)  # 12 of the 480 j30 instances, spread over all parameter groups

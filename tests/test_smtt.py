@@ -13,8 +13,8 @@ from conftest import reference, shared_path
 import schedkit as sk
 from schedkit.cli import main
 from schedkit.errors import InvalidParameterError, InvalidProblemError, ParseError
-from schedkit.heuristics import tardiness_rules as rules
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
+from schedkit.solvers.rules import tardiness as rules
 
 
 def brute_force(problem: Tardiness) -> int:

@@ -11,8 +11,8 @@ import pytest
 
 import schedkit as sk
 from schedkit.problems.tardiness import Tardiness
-from schedkit.solvers.tardiness_exact.core import search
-from schedkit.solvers.tardiness_exact.emmons import blocks, first_condition_blocks, relations
+from schedkit.solvers.exact.tardiness_emmons import blocks, first_condition_blocks, relations
+from schedkit.solvers.exact.tardiness_search import search
 
 
 def cost(seq, p, d, t: int) -> int:

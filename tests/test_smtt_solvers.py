@@ -11,7 +11,7 @@ from conftest import reference, shared_path
 import schedkit as sk
 from schedkit.errors import InvalidParameterError
 from schedkit.problems.tardiness import Tardiness
-from schedkit.solvers.tardiness_exact.core import search
+from schedkit.solvers.exact.tardiness_search import search
 
 
 def brute_force(problem: Tardiness) -> int:
@@ -119,7 +119,7 @@ def test_reduced_dominance_pairs_imply_every_pair(seed: int) -> None:
     """The transitive reduction used by the models keeps exactly the relation's closure."""
     import networkx as nx
 
-    from schedkit.solvers.mip.tardiness import dominance_pairs
+    from schedkit.structure.tardiness import dominance_pairs
 
     problem = sk.generate("smtt", n=60, tf=0.4, rdd=0.4, weighted=seed == 2, seed=seed)
     full = set(dominance_pairs(problem))

@@ -8,7 +8,7 @@ from conftest import shared_path
 
 import schedkit as sk
 from schedkit.problems.vmr import VMRescheduling
-from schedkit.solvers.vmr_common import aggregate, counts_of_moves, final_free_units, sequence
+from schedkit.structure.vmr import aggregate, counts_of_moves, final_free_units, sequence
 
 HEURISTICS = ("rule:greedy", "rule:bestfit")
 # small generated instances: (seed, MNL, anti-affinity groups)

@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 import schedkit as sk
-from schedkit import registry
+from schedkit import registry, warmup
 from schedkit.bench.runs import RunSpec
 from schedkit.bench.worker import CRASHED, TIMEOUT, execute_run, failure, needs_warm_up, warm_up
 
@@ -52,7 +52,7 @@ def preload_methods(specs: Iterable[RunSpec]) -> None:
     specs = list(specs)
     for kind, method in sorted({(s.instance.kind, s.method) for s in specs}):
         try:
-            registry.load_target(registry.method_info(kind, method).target)
+            warmup.prepare(registry.method_info(kind, method))
         except Exception:  # noqa: BLE001 - the run itself will record the error
             continue
         if needs_warm_up(kind, method):

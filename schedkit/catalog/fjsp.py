@@ -64,7 +64,7 @@ for _op, _op_text in OP_RULES.items():
         register_method(
             KIND,
             f"rule:{_op}+{_mach}",
-            "schedkit.heuristics.flexible_rules:solve",
+            "schedkit.solvers.rules.flexible:solve",
             f"dispatching: operation by {_op_text}, machine by {_mach_text}",
             family="rule",
         )
@@ -72,7 +72,7 @@ for _op, _op_text in OP_RULES.items():
 register_method(
     KIND,
     "ts",
-    "schedkit.solvers.localsearch.flexible:solve",
+    "schedkit.solvers.search.flexible:solve",
     "local search: compiled tabu search reinserting critical operations on any eligible machine "
     "(assignment and sequence together); seeded by the best rule",
     family="ls",
@@ -81,7 +81,7 @@ register_method(
 register_method(
     KIND,
     "auto",
-    "schedkit.solvers.localsearch.flexible:solve_auto",
+    "schedkit.solvers.hybrid.flexible:solve",
     "hybrid: short CP-SAT (bound, small instances proven), local search, CP-SAT hinted with the "
     "incumbent; never worse than the best rule",
     family="hybrid",

@@ -9,6 +9,7 @@ register_kind(
     "job-shop (minimise makespan)",
     default_method="auto",
     default_format="jssp",
+    warm_up=("schedkit.solvers.rules.jobshop:warm_up",),  # every method starts from a rule
     generator="schedkit.generators.jobshop:generate",
     generator_help=(
         "n, m: jobs and machines (default 15 15); seed: Taillard time seed, 1..2^31-2 (default 1; "
@@ -59,7 +60,7 @@ for _rule, _what in _RULES.items():
     register_method(
         KIND,
         f"rule:{_rule}",
-        "schedkit.heuristics.jobshop_rules:solve",
+        "schedkit.solvers.rules.jobshop:solve",
         f"dispatching rule: {_what}, non-delay scheme (the better one on Taillard)",
         family="rule",
     )
@@ -67,7 +68,7 @@ for _rule, _what in _RULES.items():
         register_method(
             KIND,
             f"rule:{_rule}/{_scheme}",
-            "schedkit.heuristics.jobshop_rules:solve",
+            "schedkit.solvers.rules.jobshop:solve",
             f"dispatching rule: {_what}, {_label} schedule generation",
             family="rule",
         )
@@ -85,7 +86,7 @@ for _name, _backend in (("mip", "HiGHS"), ("mip-cbc", "CBC")):
 register_method(
     KIND,
     "ts",
-    "schedkit.solvers.localsearch.jobshop:solve",
+    "schedkit.solvers.search.jobshop:solve",
     "tabu search on the disjunctive graph (critical-block insertions, estimated moves), seeded by the best "
     "rule",
     family="ls",
@@ -99,7 +100,7 @@ register_method(
 register_method(
     KIND,
     "auto",
-    "schedkit.solvers.localsearch.hybrid:solve",
+    "schedkit.solvers.hybrid.jobshop:solve",
     "hybrid: short CP-SAT (bound, small instances proven), tabu search, CP-SAT warm-started with the "
     "incumbent; never worse than the best rule",
     family="hybrid",

@@ -9,6 +9,7 @@ register_kind(
     "resource-constrained project scheduling (minimise makespan)",
     default_method="cpsat",
     default_format="psplib-sm",
+    warm_up=("schedkit.solvers.rules.rcpsp:warm_up",),  # every method starts from an SGS schedule
     generator="schedkit.generators.rcpsp:generate",
     generator_help=(
         "n: non-dummy activities (default 30); resources (default 4); nc: network complexity, "
@@ -91,7 +92,7 @@ for _rule, _text in _RULES.items():
             register_method(
                 KIND,
                 _name,
-                "schedkit.heuristics.rcpsp_sgs:solve",
+                "schedkit.solvers.rules.rcpsp:solve",
                 f"{_scheme} SGS, {_text}{_extra}",
                 family="rule",
             )

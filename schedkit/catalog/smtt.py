@@ -44,6 +44,9 @@ register_format(
     summary='JSON object {"problem": "smtt", "p": [...], "d": [...], "w": [...]} (w optional)',
 )
 
+#: the insertion descent that starts ls, mip, cpsat and exact (compiled)
+_DESCENT = "schedkit.solvers.search.tardiness:warm_up"
+
 _RULES = {
     "edd": "earliest due date",
     "spt": "shortest processing time",
@@ -56,7 +59,7 @@ for _name, _summary in _RULES.items():
     register_method(
         KIND,
         f"rule:{_name}",
-        "schedkit.heuristics.tardiness_rules:solve",
+        "schedkit.solvers.rules.tardiness:solve",
         f"priority rule: {_summary}",
         family="rule",
         options={"k": "look-ahead parameter (default 2)"} if _name == "atc" else None,
@@ -65,10 +68,11 @@ for _name, _summary in _RULES.items():
 register_method(
     KIND,
     "ls",
-    "schedkit.solvers.tardiness_ls:solve",
+    "schedkit.solvers.search.tardiness:solve",
     "iterated local search (insertion moves, incremental evaluation) from the best rule",
     family="ls",
     options={"perturb": "jobs moved per kick (default 4)"},
+    warm_up=(_DESCENT,),
 )
 _MIP_OPTIONS = {"formulation": "positional (default), lop (linear ordering) or time (time-indexed)"}
 for _name, _backend in (("mip", "HiGHS"), ("mip-cbc", "CBC")):
@@ -80,6 +84,7 @@ for _name, _backend in (("mip", "HiGHS"), ("mip-cbc", "CBC")):
         family="mip",
         exact=True,
         options=_MIP_OPTIONS,
+        warm_up=(_DESCENT,),
     )
 register_method(
     KIND,
@@ -88,12 +93,14 @@ register_method(
     "CP-SAT interval model (no-overlap, tardiness variables); accepts a hint",
     family="cp",
     exact=True,
+    warm_up=(_DESCENT,),
 )
 register_method(
     KIND,
     "exact",
-    "schedkit.solvers.tardiness_exact:solve",
+    "schedkit.solvers.exact.tardiness:solve",
     "1||ΣT exact: Lawler decomposition + Emmons/Szwarc dominance, memoised branch and bound",
     family="exact",
     exact=True,
+    warm_up=(_DESCENT, "schedkit.solvers.exact.tardiness_search:warm_up"),
 )

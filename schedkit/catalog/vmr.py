@@ -57,14 +57,14 @@ register_method(
 register_method(
     KIND,
     "rule:greedy",
-    "schedkit.heuristics.vmr_rules:greedy",
+    "schedkit.solvers.rules.vmr:greedy",
     "repeatedly apply the feasible migration with the largest fragment-rate decrease",
     family="rule",
 )
 register_method(
     KIND,
     "rule:bestfit",
-    "schedkit.heuristics.vmr_rules:bestfit",
+    "schedkit.solvers.rules.vmr:bestfit",
     "empty the most fragmented NUMA nodes first, each VM to the tightest-fitting node",
     family="rule",
 )

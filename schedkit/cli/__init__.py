@@ -13,8 +13,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from schedkit.context import abandoned_alive, teardown_skipped
 from schedkit.errors import SchedkitError, SolverBugError
+from schedkit.shutdown import abandoned_alive, teardown_skipped
 
 COMMANDS = ("solve", "check", "info", "methods", "formats", "generate", "bench", "report")
 EXIT_USAGE = 2

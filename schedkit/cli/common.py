@@ -128,7 +128,7 @@ def announce_if_slow(message: str, after: float = 2.0) -> Iterator[None]:
 def prepare_method(kind: str, method: str, options: dict[str, Any]) -> None:
     """Check the method and its option names, and import it before the timed solve: the first
     use after installation compiles its numba kernels (cached afterwards), which is announced."""
-    from schedkit import registry
+    from schedkit import registry, warmup
 
     info = registry.method_info(kind, method)
     for key in options:
@@ -140,7 +140,7 @@ def prepare_method(kind: str, method: str, options: dict[str, Any]) -> None:
         "cached for later runs, not counted in the time limit)..."
     )
     with announce_if_slow(note):
-        registry.load_target(info.target)
+        warmup.prepare(info)
 
 
 #: image formats the charts can be written in (matplotlib's, by extension)

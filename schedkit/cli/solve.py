@@ -21,8 +21,8 @@ from schedkit.cli.common import (
     seed_int,
     time_limit_or_none,
 )
-from schedkit.context import abandon, skip_teardown
 from schedkit.registry import kind_info
+from schedkit.shutdown import abandon, skip_teardown
 
 DEFAULT_TIME_LIMIT = 10.0
 _SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -134,12 +134,12 @@ def run(args: argparse.Namespace) -> int:
             sk.save_solution(problem, result, args.out)
             print(f"solution saved to {args.out}")
         if args.gantt:
-            from schedkit.plot import gantt
+            from schedkit.plot.gantt import gantt
 
             gantt(problem, result.solution, args.gantt)
             print(f"Gantt chart saved to {args.gantt}")
         if args.profile:
-            from schedkit.plot_profile import resource_profile
+            from schedkit.plot.profile import resource_profile
 
             resource_profile(problem, result.solution, args.profile)
             print(f"resource profile saved to {args.profile}")

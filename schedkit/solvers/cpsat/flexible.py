@@ -15,10 +15,10 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.flexible_rules import best_of_rules
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.runner import run_cpsat
+from schedkit.solvers.rules.flexible import best_of_rules
 
 #: add the redundant cumulative over the master intervals
 REDUNDANT_CUMULATIVE = True

@@ -6,10 +6,10 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.jobshop_rules import dispatch
 from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.runner import run_cpsat
+from schedkit.solvers.rules.jobshop import dispatch
 
 
 def solve(problem: JobShop, ctx: SolveContext) -> Result:

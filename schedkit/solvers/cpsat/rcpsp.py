@@ -21,10 +21,10 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.rcpsp_sgs import best_schedule
 from schedkit.problems.rcpsp import Rcpsp, RcpspSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.runner import run_cpsat
+from schedkit.solvers.rules.rcpsp import best_schedule
 
 
 def solve(problem: Rcpsp, ctx: SolveContext) -> Result:

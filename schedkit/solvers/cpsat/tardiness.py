@@ -2,7 +2,7 @@
 
 One fixed-size interval per job on a single no-overlap resource, a tardiness variable
 ``T_j >= end_j - d_j`` per job, objective ``Σ w_j T_j``. The dominance precedences of
-:func:`schedkit.solvers.mip.tardiness.dominance_pairs` are added as ``end_i <= start_j``,
+:func:`schedkit.structure.tardiness.dominance_pairs` are added as ``end_i <= start_j``,
 and the local-search start sequence (or ``ctx.hint``) is passed as a solution hint.
 """
 
@@ -15,7 +15,11 @@ from schedkit.context import SolveContext
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.runner import run_cpsat
-from schedkit.solvers.mip.tardiness import _start_sequence, dominance_pairs
+from schedkit.solvers.search.tardiness import improved_start
+from schedkit.structure.tardiness import dominance_pairs
+
+#: share of the time the warm start (best rule + insertion descent) may take
+START_SHARE = 0.25
 
 MAX_DOMINANCE_JOBS = 1000  # above: no dominance precedences
 
@@ -24,7 +28,7 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     """Minimise Σ w_j max(0, C_j - d_j) with an interval model."""
     n = problem.num_jobs
     p, d, w = (a.tolist() for a in (problem.p, problem.d, problem.w))
-    start_seq = _start_sequence(problem, ctx)
+    start_seq = improved_start(problem, ctx, share=START_SHARE)[1]
     if problem.tardiness_of(start_seq) <= problem.lower_bound():
         return Result(Status.OPTIMAL, None, problem.lower_bound(), TardinessSolution(start_seq))
     horizon = int(problem.p.sum())

@@ -1,6 +1,6 @@
 """VM rescheduling on CP-SAT: VM-type counts per NUMA node, residues ``free mod 16`` minimised.
 
-Variables per class ``k`` and slot ``s`` (see :mod:`schedkit.solvers.vmr_common`): arrivals
+Variables per class ``k`` and slot ``s`` (see :mod:`schedkit.structure.vmr`): arrivals
 ``in[k,s]`` and departures ``out[k,s] <= initial count``; per class ``sum in = sum out``;
 ``sum out <= MNL``. Per active node: ``free = free0 + sum cpu_k (out - in)`` in
 ``[0, capacity]``, memory likewise when it can bind, ``free = (16/unit) q + r``,
@@ -21,7 +21,7 @@ from schedkit.context import SolveContext
 from schedkit.problems.vmr import VMRescheduling
 from schedkit.result import Result
 from schedkit.solvers.cpsat.runner import run_cpsat
-from schedkit.solvers.vmr_common import (
+from schedkit.structure.vmr import (
     FINAL_RESERVE,
     Aggregate,
     Counts,

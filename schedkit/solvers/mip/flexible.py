@@ -14,10 +14,10 @@ import numpy as np
 import pulp
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.flexible_rules import dispatch
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import backend_of, check_model_size, different_job_pairs, run_pulp
+from schedkit.solvers.rules.flexible import dispatch
 
 #: seconds kept for solving and extraction when model building runs long
 _BUILD_RESERVE = 0.3

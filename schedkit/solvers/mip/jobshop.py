@@ -27,10 +27,10 @@ import numpy as np
 import pulp
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.jobshop_rules import dispatch
 from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import backend_of, check_model_size, different_job_pairs, run_pulp
+from schedkit.solvers.rules.jobshop import dispatch
 
 _SOLVE_RESERVE = 0.5  # seconds kept for the solver call and extraction
 _START_RULES = (("mwkr", "nondelay"), ("mopnr", "nondelay"), ("mwkr", "active"))

@@ -20,10 +20,10 @@ import pulp
 
 from schedkit.context import SolveContext
 from schedkit.errors import InvalidParameterError
-from schedkit.heuristics.rcpsp_sgs import best_schedule
 from schedkit.problems.rcpsp import Rcpsp, RcpspSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import backend_of, check_model_size, run_pulp
+from schedkit.solvers.rules.rcpsp import best_schedule
 
 PRECEDENCE_FORMS = ("disaggregated", "aggregated")
 _RESERVE = 0.3  # seconds kept for reading the solution back and checking it

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
-from schedkit.context import SolveContext, abandon
+from schedkit.context import SolveContext
 from schedkit.errors import InvalidParameterError
 from schedkit.result import Status
+from schedkit.shutdown import abandon
 
 BACKENDS = ("highs", "cbc")
 STOP_GRACE = 0.2  # seconds a stop request may wait for the solver before the solve is abandoned

@@ -26,55 +26,26 @@ from typing import Any
 import numpy as np
 import pulp
 
-from schedkit.context import SolveContext, abandon
+from schedkit.context import SolveContext
 from schedkit.errors import InvalidParameterError
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
 from schedkit.result import Result, Status
+from schedkit.shutdown import abandon
 from schedkit.solvers.mip.runner import backend_of, check_model_size, interrupt_thread, run_pulp
-from schedkit.solvers.tardiness_ls import improved_start
+from schedkit.solvers.search.tardiness import improved_start
+from schedkit.structure.tardiness import dominance_pairs
 
 FORMULATIONS = ("positional", "lop", "time")
 MAX_TIME_INDEXED = 2_000_000  # nonzeros of the capacity rows
+#: share of the time the warm start (best rule + insertion descent) may take
+START_SHARE = 0.25
 HANDOVER = 1.2  # PuLP's hand-over of a model to the solver, relative to building it (n = 500: 0.9-1.4)
-
-
-def dominance_pairs(
-    problem: Tardiness, *, reduced: bool = False, consistent_with: np.ndarray | None = None
-) -> list[tuple[int, int]]:
-    """Pairs ``(i, j)``: some optimal sequence has ``i`` before ``j`` (p, d no larger, w no smaller).
-
-    Identical jobs are ordered by number, so the relation has no cycles. It is transitive;
-    ``reduced=True`` keeps only the pairs no third job lies between (its transitive reduction,
-    which implies the same orders with far fewer pairs: 64,000 -> 2,000 at n = 500).
-    ``consistent_with`` (a sequence) drops the pairs it breaks, so that it stays a feasible
-    warm start; what remains is still valid (a subset) and still transitive.
-    """
-    p, d, w = problem.p, problem.d, problem.w
-    le = (p[:, None] <= p[None, :]) & (d[:, None] <= d[None, :]) & (w[:, None] >= w[None, :])
-    same = (p[:, None] == p[None, :]) & (d[:, None] == d[None, :]) & (w[:, None] == w[None, :])
-    idx = np.arange(problem.num_jobs)
-    rel = le & (~same | (idx[:, None] < idx[None, :]))
-    np.fill_diagonal(rel, False)
-    if consistent_with is not None:
-        pos = np.empty(problem.num_jobs, dtype=np.int64)
-        pos[np.asarray(consistent_with)] = idx
-        rel &= pos[:, None] < pos[None, :]
-    if reduced and rel.any():
-        as_float = rel.astype(np.float32)
-        rel &= (as_float @ as_float) == 0  # no k with i -> k -> j
-    return [(int(i), int(j)) for i, j in zip(*np.nonzero(rel), strict=True)]
 
 
 def _affine(terms: list[tuple[pulp.LpVariable, float]], constant: float = 0.0) -> pulp.LpAffineExpression:
     """A linear expression from (variable, coefficient) pairs, without PuLP's operator overhead
     (building the n = 500 positional model with operators took minutes)."""
     return pulp.LpAffineExpression(terms, constant=constant)
-
-
-def _start_sequence(problem: Tardiness, ctx: SolveContext) -> np.ndarray:
-    """The warm start: the best rule (or the hint) improved by insertion passes, within a
-    quarter of the time."""
-    return improved_start(problem, ctx, share=0.25)[1]
 
 
 def _positional(problem: Tardiness, start: np.ndarray) -> tuple[pulp.LpProblem, object]:
@@ -236,7 +207,7 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
         )
     else:
         check_model_size(n * n, "position binaries", "ls or exact")
-    start = _start_sequence(problem, ctx)
+    start = improved_start(problem, ctx, share=START_SHARE)[1]
     if problem.tardiness_of(start) <= problem.lower_bound():  # the start sequence is provably optimal
         return Result(Status.OPTIMAL, None, problem.lower_bound(), TardinessSolution(start))
     build = {"positional": _positional, "lop": _lop, "time": _time_indexed}[form]

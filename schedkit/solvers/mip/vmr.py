@@ -25,7 +25,7 @@ from schedkit.context import SolveContext
 from schedkit.problems.vmr import VMRescheduling
 from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import MipOutcome, backend_of, run_pulp
-from schedkit.solvers.vmr_common import (
+from schedkit.structure.vmr import (
     FINAL_RESERVE,
     Aggregate,
     Counts,

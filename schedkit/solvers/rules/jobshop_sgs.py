@@ -152,8 +152,8 @@ def schedule(
     return start
 
 
-def _load_compiled() -> None:
-    """Compile (or load from numba's cache) at import, with the argument types real calls
+def warm_up() -> None:
+    """Compile (or load from numba's cache), with the argument types real calls
     use (read-only int64 arrays), so that a timed solve() never pays for it."""
     one = np.zeros(1, dtype=np.int64)
     starts = np.array([0, 1], dtype=np.int64)
@@ -161,6 +161,3 @@ def _load_compiled() -> None:
         a.setflags(write=False)
     for active in (False, True):
         schedule(one, one, starts, 1, np.zeros(1, dtype=np.int64), False, active)
-
-
-_load_compiled()

@@ -14,7 +14,7 @@ lower bound ``>= ub``. Per subproblem:
      it to an on-time completion and moves every other job earlier);
    * Emmons' first condition: ``i`` precedes ``j`` when ``p_i <= p_j`` and
      ``d_i <= max(d_j, t + p_j)``; a job preceding every other job is put first.
-3. Split (Szwarc, Della Croce & Grosso): Emmons' precedence relations (:mod:`.emmons`) are
+3. Split (Szwarc, Della Croce & Grosso): Emmons' precedence relations (:mod:`.tardiness_emmons`) are
    grown to a fixed point; a job related to every other job cuts the set into independent
    pieces (its predecessors, itself, its successors), solved one after the other with the
    budget left by the bounds of the others. By default on the whole instance only (all of
@@ -34,7 +34,7 @@ lower bound ``>= ub``. Per subproblem:
    every sequence and each is delayed by ``t - t'``), ``F(t) >= F(t') - m (t' - t)`` for
    ``t' > t``, and the optimal sequence at the nearest earlier ``t'`` is an upper bound.
 
-The default search (:func:`search`) runs these rules in numba (:mod:`.compiled`, an explicit
+The default search (:func:`search`) runs these rules in numba (:mod:`.tardiness_kernel`, an explicit
 stack, the memo in typed dictionaries and per-set tables): 4-5 µs per subproblem at n = 500
 against 16-30 µs for the Python class :class:`_Search` below, which is kept as the reference
 the tests compare with (``compiled=False``). Known weakness: clustered due dates (TF 0.6,
@@ -54,8 +54,8 @@ import time
 import numpy as np
 from numba import njit
 
-from schedkit.solvers.tardiness_exact import compiled as _compiled
-from schedkit.solvers.tardiness_exact.emmons import blocks, first_condition_blocks
+from schedkit.solvers.exact import tardiness_kernel as kernel
+from schedkit.solvers.exact.tardiness_emmons import blocks, first_condition_blocks
 
 _INF = float("inf")
 # Smallest subproblem tried for a split; by default only the whole instance. Measured (CPU s,
@@ -333,7 +333,7 @@ class _Search:
             s.exact[t] = (res[0], res[1])
             s.lower.pop(t, None)
             if res[0] > 0:
-                s.late[t] = _compiled._fewest_late(s.edd_p, s.ds, t)
+                s.late[t] = kernel.fewest_late(s.edd_p, s.ds, t)
         else:
             s.lower[t] = max(s.lower.get(t, 0), res[0])
         s.note(t)
@@ -419,7 +419,7 @@ class _Search:
         best_val: float,
         best_seq: tuple[int, ...] | None,
     ) -> tuple[int, tuple[int, ...] | None]:
-        """Solve the pieces of a split set (keys from the :mod:`.emmons` functions).
+        """Solve the pieces of a split set (keys from the :mod:`.tardiness_emmons` functions).
 
         The pieces are independent once their start times are known: single jobs are costed
         directly, the others solved with the budget left by the bounds of the rest.
@@ -473,7 +473,7 @@ class _Search:
             return max(0, t + self.P[jobs[0]] - self.D[jobs[0]])
         s = self.sets.get(jobs)
         if s is None:  # a set not met yet: the sorted bound without building its record
-            return _compiled._sorted_bound(np.fromiter(jobs, np.int64, len(jobs)), self.Pn, self.Dn, t)
+            return kernel.sorted_bound(np.fromiter(jobs, np.int64, len(jobs)), self.Pn, self.Dn, t)
         hit = s.exact.get(t)
         if hit is not None:
             return hit[0]
@@ -509,8 +509,8 @@ def search(
 
     Returns ``(sequence, lower bound, proven, stats)``; on a timeout the sequence is
     ``ub_seq`` and the bound the root lower bound. ``split_min``: smallest set on which
-    Emmons' split is tried (default: the whole instance only; see :mod:`.emmons`). With
-    ``compiled`` (default) the search below the root runs in :mod:`.compiled`; otherwise in
+    Emmons' split is tried (default: the whole instance only; see :mod:`.tardiness_emmons`). With
+    ``compiled`` (default) the search below the root runs in :mod:`.tardiness_kernel`; otherwise in
     the Python :class:`_Search` (the reference the tests compare with). Measured in the
     compiled search (n = 500, seed 11): ``split_min=30`` expands 3x fewer subproblems on
     TF 0.6 / RDD 0.2 (0.66M vs 2.1M) but each costs ~3x more, 10.9 s vs 10.0 s CPU.
@@ -564,8 +564,8 @@ def _search_compiled(
     D = np.ascontiguousarray(d[order], dtype=np.int64)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    ub_val = int(_compiled._cost(np.ascontiguousarray(rank[ub_seq], dtype=np.int64), P, D, 0))
-    root_lb = int(_compiled._sorted_bound(np.arange(n, dtype=np.int64), P, D, 0)) if n > 1 else 0
+    ub_val = int(kernel.cost(np.ascontiguousarray(rank[ub_seq], dtype=np.int64), P, D, 0))
+    root_lb = int(kernel.sorted_bound(np.arange(n, dtype=np.int64), P, D, 0)) if n > 1 else 0
     if ub_val <= root_lb:
         return ub_seq, ub_val, True, {"subproblems": 0}
     # pieces of Emmons' split (one piece when nothing splits, or when there is no time for it)
@@ -581,10 +581,10 @@ def _search_compiled(
     for b0, e0 in zip(begins.tolist(), ends.tolist(), strict=True):
         st = int(done_c[b0 - 1]) if b0 > 0 else 0
         g = np.ascontiguousarray(ks_order[b0:e0], dtype=np.int64)
-        pieces.append((g, st, int(_compiled._sorted_bound(g, P, D, st))))
+        pieces.append((g, st, int(kernel.sorted_bound(g, P, D, st))))
     z = np.random.default_rng(12345).integers(-(2**63), 2**63 - 1, (2, n), dtype=np.int64)
     Z1, Z2 = np.ascontiguousarray(z[0]), np.ascontiguousarray(z[1])
-    sets, times, seqs = _compiled.new_memo()
+    sets, times, seqs = kernel.new_memo()
     ctl = np.zeros(8, dtype=np.int64)
     ctl[7] = 0 if split_min is None else max(2, split_min)  # 0: subproblems never split
     W = np.zeros((3, n), dtype=np.int64)
@@ -602,10 +602,8 @@ def _search_compiled(
         if not optimal_start:
             for g, st, lb in pieces:
                 rest -= lb
-                go = _compiled._spt_order(g, W, ctl)
-                v, ok, sg = _compiled.solve(
-                    g, go, st, ub_val - acc - rest, P, D, Z1, Z2, sets, times, seqs, ctl
-                )
+                go = kernel.spt_order(g, W, ctl)
+                v, ok, sg = kernel.solve(g, go, st, ub_val - acc - rest, P, D, Z1, Z2, sets, times, seqs, ctl)
                 if ctl[2]:
                     return ub_seq, root_lb, False, {"subproblems": int(ctl[1])}
                 if not ok:
@@ -623,8 +621,8 @@ def _search_compiled(
     return order[np.concatenate(parts)], acc, True, stats
 
 
-def _load_compiled() -> None:
-    """Compile (or load from numba's cache) every kernel at import, with the argument types
+def warm_up() -> None:
+    """Compile (or load from numba's cache) every kernel, with the argument types
     real calls use, by solving a small clustered instance (it takes the split, the branching
     and the memo paths), so that a timed solve() never pays for it."""
     rng = np.random.default_rng(0)
@@ -634,10 +632,7 @@ def _load_compiled() -> None:
     search(p, d, np.arange(40, dtype=np.int64), None)
     search(p, d, np.arange(40, dtype=np.int64), None, split_min=10)
     search(p, d, np.arange(40, dtype=np.int64), None, compiled=False)
-    _compiled._fewest_late(p, d, 0)
-    _compiled._sorted_bound(np.arange(3, dtype=np.int64), p, d, 0)
+    kernel.fewest_late(p, d, 0)
+    kernel.sorted_bound(np.arange(3, dtype=np.int64), p, d, 0)
     blocks(p, d, 0)
     first_condition_blocks(p, d, 0)
-
-
-_load_compiled()

@@ -23,9 +23,9 @@ import numpy as np
 from numba import njit
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.tardiness_rules import best_rule
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
 from schedkit.result import Result, Status
+from schedkit.solvers.rules.tardiness import best_rule
 
 
 @njit(cache=True)
@@ -163,7 +163,7 @@ def improved_start(problem: Tardiness, ctx: SolveContext, share: float) -> tuple
 
 
 @njit(cache=True)
-def _iterate(
+def iterated_descent(
     cur: np.ndarray,
     best: np.ndarray,
     p: np.ndarray,
@@ -226,7 +226,8 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
         if ctx.time_limit is None and idle >= max_idle:
             break
         began = time.perf_counter()
-        cost, idle = _iterate(cur, best, p, d, w, chunk, min(perturb, n), idle, ctx.seed * 7919 + rounds)
+        kick_seed = ctx.seed * 7919 + rounds
+        cost, idle = iterated_descent(cur, best, p, d, w, chunk, min(perturb, n), idle, kick_seed)
         took = time.perf_counter() - began
         rounds += 1
         kicks += chunk
@@ -239,9 +240,9 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
     return Result(Status.FEASIBLE, None, None, TardinessSolution(best), stats=stats)
 
 
-def _compile_at_import() -> None:
+def warm_up() -> None:
     """Compile the kernels (or load them from numba's cache) on a 3-job instance, so that the
-    first solve of a process does not spend its time limit compiling."""
+    first solve of a process does not spend its time limit compiling (see :mod:`schedkit.warmup`)."""
     p = np.array([3, 2, 1], dtype=np.int64)
     d = np.array([1, 2, 3], dtype=np.int64)
     w = np.ones(3, dtype=np.int64)
@@ -251,7 +252,4 @@ def _compile_at_import() -> None:
     descend_passes(seq, p, d, w, 1)
     descend(seq, p, d, w)
     descend_span(seq, p, d, w, 0, 3)
-    _iterate(seq, seq.copy(), p, d, w, 1, 2, 0, 0)
-
-
-_compile_at_import()
+    iterated_descent(seq, seq.copy(), p, d, w, 1, 2, 0, 0)

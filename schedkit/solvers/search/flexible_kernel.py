@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from schedkit.solvers.localsearch.graph import heads, makespan, tails
+from schedkit.solvers.search.graph import heads, makespan, tails
 
 _I64 = "int64[::1]"
 _CHUNK_SIG = f"int64({', '.join([_I64] * 19)})"

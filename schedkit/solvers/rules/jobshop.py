@@ -17,7 +17,7 @@ Ties on the key go to the operation that can start first, then to the lowest job
 every rule is deterministic. For FIFO both schemes give the same schedule: on a machine the
 operation that arrived first is also the one that can start first, and no operation that is
 not yet a candidate can arrive before it. ``/active`` builds the schedule with Giffler & Thompson's active
-scheme, ``/nondelay`` with the non-delay scheme (see :mod:`schedkit.heuristics.jobshop_sgs`); the
+scheme, ``/nondelay`` with the non-delay scheme (see :mod:`schedkit.solvers.rules.jobshop_sgs`); the
 plain name uses the scheme in :data:`DEFAULT_SCHEME`, the one that gave the smaller mean gap
 on ta01-ta60 (``benchmarks/jssp_rules.md``).
 """
@@ -30,9 +30,10 @@ import numpy as np
 
 from schedkit.context import SolveContext
 from schedkit.errors import UnknownMethodError
-from schedkit.heuristics.jobshop_sgs import schedule
 from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.result import Result, Status
+from schedkit.solvers.rules import jobshop_sgs
+from schedkit.solvers.rules.jobshop_sgs import schedule
 
 SCHEMES = ("active", "nondelay")
 
@@ -115,14 +116,11 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
     return Result(Status.FEASIBLE, None, None, solution, stats={"rule": rule, "scheme": scheme})
 
 
-def _load_compiled() -> None:
-    """Compile (or load from numba's cache) the schedule builder at import, with the argument
-    types real calls use, so that a timed solve() never pays for it."""
-    from schedkit.generators.jobshop import generate
-
-    tiny = generate(n=2, m=2, seed=1)
+def warm_up() -> None:
+    """Compile (or load from numba's cache) the schedule builder with the argument types real
+    calls use, so that a timed solve() never pays for it (see :mod:`schedkit.warmup`)."""
+    jobshop_sgs.warm_up()
+    tiny = JobShop.from_jobs([[(0, 3), (1, 2)], [(1, 4), (0, 1)]], name="warm-up")
     for scheme in SCHEMES:
         dispatch(tiny, "mwkr", scheme)
-
-
-_load_compiled()
+        dispatch(tiny, "random", scheme, seed=1)

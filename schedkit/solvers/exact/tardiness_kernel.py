@@ -1,8 +1,8 @@
-"""The search of :mod:`.core` compiled with numba: the same rules, an explicit stack.
+"""The search of :mod:`.tardiness_search` compiled with numba: the same rules, an explicit stack.
 
 One subproblem is a job array in EDD numbering (sorted) with its SPT order (positions, passed
 down from the parent in O(m): no sort per subproblem) and a start time ``t``. Every rule is
-the one described in :mod:`.core` (bounds, the two reductions, Emmons' first-condition split
+the one described in :mod:`.tardiness_search` (bounds, the two reductions, Emmons' first-condition split
 on sets of at least ``ctl[7]`` jobs when ``ctl[7] > 0``, Lawler's positions with Szwarc's
 eliminations, memo bounds from the nearest other start times). :func:`solve` keeps one frame
 per open call (numba cannot cache recursive functions: they crash when loaded from the
@@ -19,7 +19,7 @@ cache, numba issue #6061). Memo:
 The search runs without the GIL and reads ``ctl[0]`` at every expanded subproblem: another
 thread sets it at the deadline or on a stop request, and the search then unwinds with
 ``ctl[2] = 1`` (its result is then meaningless). ``ctl[1]`` counts expanded subproblems,
-``ctl[3]`` is the stamp of :func:`_spt_order`.
+``ctl[3]`` is the stamp of :func:`spt_order`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit, types
 from numba.typed import Dict, List
 
-from schedkit.solvers.tardiness_exact.emmons import first_condition_blocks_ordered
+from schedkit.solvers.exact.tardiness_emmons import first_condition_blocks_ordered
 
 _HUGE = np.int64(2**62)
 _KEY = types.UniTuple(types.int64, 2)
@@ -44,7 +44,7 @@ def new_memo() -> tuple:
 
 
 @njit(cache=True, nogil=True)
-def _fewest_late(pe: np.ndarray, de: np.ndarray, t: int) -> int:
+def fewest_late(pe: np.ndarray, de: np.ndarray, t: int) -> int:
     """Moore-Hodgson on jobs in EDD order: the fewest late jobs of any sequence from ``t``."""
     heap = np.empty(len(pe), dtype=np.int64)
     size = 0
@@ -78,7 +78,7 @@ def _fewest_late(pe: np.ndarray, de: np.ndarray, t: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _cost(seq: np.ndarray, P: np.ndarray, D: np.ndarray, t: int) -> int:
+def cost(seq: np.ndarray, P: np.ndarray, D: np.ndarray, t: int) -> int:
     c = t
     total = 0
     for j in seq:
@@ -99,7 +99,7 @@ def _hash(ja: np.ndarray, Z1: np.ndarray, Z2: np.ndarray) -> tuple:
 
 
 @njit(cache=True, nogil=True)
-def _sorted_bound(ja: np.ndarray, P: np.ndarray, D: np.ndarray, t: int) -> int:
+def sorted_bound(ja: np.ndarray, P: np.ndarray, D: np.ndarray, t: int) -> int:
     ps = np.sort(P[ja])
     total = 0
     c = t
@@ -112,7 +112,7 @@ def _sorted_bound(ja: np.ndarray, P: np.ndarray, D: np.ndarray, t: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _spt_order(ja: np.ndarray, W: np.ndarray, ctl: np.ndarray) -> np.ndarray:
+def spt_order(ja: np.ndarray, W: np.ndarray, ctl: np.ndarray) -> np.ndarray:
     """Positions of ``ja`` in SPT order (ties: EDD order) by filtering the instance's SPT list
     ``W[0]`` through stamps ``W[1]`` and positions ``W[2]``: O(n), no sort."""
     ctl[3] += 1
@@ -151,7 +151,7 @@ def _sub_order(order: np.ndarray, lo: int, hi: int, skip: int) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _sorted_bound_o(ja, order, t, P, D) -> int:
-    """:func:`_sorted_bound` with the set's SPT order known."""
+    """:func:`sorted_bound` with the set's SPT order known."""
     total = 0
     c = t
     for k in range(len(ja)):
@@ -255,7 +255,7 @@ def _enter(ja, corder, t, ub, cknown, ckey, P, D, Z1, Z2, sets, times, seqs):
             if tc <= t:  # F(t) >= F(t') + (t - t') U(t'), U = 0 for a lower bound
                 late = buf[q, 3]
                 if late < 0:  # computed when first needed
-                    late = _fewest_late(P[ja], D[ja], tc)
+                    late = fewest_late(P[ja], D[ja], tc)
                     buf[q, 3] = late
                 b = buf[q, 1] + (t - tc) * late
             if b > known:
@@ -316,7 +316,7 @@ def _start(ja, order, t, ub, lb, sid, near_t, P, D, Z1, Z2, sets, times, seqs, c
             best_seq = ja[order]
     if best > lb and near_t >= 0:
         s = seqs[(sid, near_t)]
-        v = _cost(s, P, D, t)
+        v = cost(s, P, D, t)
         if v < best:
             best = v
             best_seq = s

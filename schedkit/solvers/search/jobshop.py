@@ -1,6 +1,6 @@
 """Method ``ts`` for the job shop: tabu search on the disjunctive graph, seeded by the best rule.
 
-The compiled kernel (:mod:`schedkit.solvers.localsearch.kernel`) runs in chunks of iterations
+The compiled kernel (:mod:`schedkit.solvers.search.jobshop_kernel`) runs in chunks of iterations
 sized to take about 50 ms each, so that the deadline and ``ctx.stop`` are polled often; the
 best schedule found is kept in ``ctx.incumbent``. Without a time limit the chunks have fixed
 sizes, so that with one worker a seed always gives the same schedule (two workers exchange
@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.jobshop_rules import KEYS, SCHEMES, dispatch
 from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.result import Result, Status
-from schedkit.solvers.localsearch import kernel as K
+from schedkit.solvers.rules.jobshop import KEYS, SCHEMES, dispatch
+from schedkit.solvers.search import jobshop_kernel as K
 
 #: iterations run without a time limit unless the ``iterations`` option says otherwise
 DEFAULT_ITERATIONS = 200_000

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.vmr_rules import greedy_moves
 from schedkit.problems.vmr import BOTH, SLOT, VMRescheduling
 from schedkit.result import Result, Status
+from schedkit.solvers.rules.vmr import greedy_moves
 
 Counts = dict[tuple[int, int], tuple[int, int]]  # (class, slot) -> (in, out), nonzero only
 #: seconds kept back at the end of a timed call for sequencing, the re-check and teardown (with

@@ -21,8 +21,8 @@ import numpy as np
 from schedkit.context import SolveContext
 from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.result import Result, Status
-from schedkit.solvers.localsearch import cpsat_phase
-from schedkit.solvers.localsearch.jobshop import make_search, run_search, seed_schedule
+from schedkit.solvers.hybrid import jobshop_cpsat as cpsat_phase
+from schedkit.solvers.search.jobshop import make_search, run_search, seed_schedule
 
 #: fractions of the time limit for the first and the last CP-SAT phase
 CP_FIRST = 0.10

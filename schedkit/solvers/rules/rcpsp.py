@@ -288,14 +288,15 @@ def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     return Result(Status.FEASIBLE, None, None, RcpspSolution(start))
 
 
-def _load_compiled() -> None:
-    """Compile (or load from numba's cache) at import, with the argument types real calls
-    use, so that a timed solve() never pays for it."""
-    from schedkit.generators.rcpsp import generate
-
-    tiny = generate(n=3, resources=1, seed=0)
+def warm_up() -> None:
+    """Compile (or load from numba's cache) with the argument types real calls use, so that a
+    timed solve() never pays for it (see :mod:`schedkit.warmup`)."""
+    tiny = Rcpsp.from_lists(
+        durations=[0, 2, 3, 1, 0],
+        demands=[[0], [2], [1], [2], [0]],
+        capacities=[3],
+        successors=[[1, 2], [3], [3], [4], []],
+        name="warm-up",
+    )
     for scheme in SCHEMES:
         schedule(tiny, "lft", scheme, fbi=True)
-
-
-_load_compiled()

@@ -1,7 +1,7 @@
 """Method ``exact``: optimal sequences for the unweighted problem 1||ΣT.
 
-The search (:mod:`.core`) is a branch and bound over Lawler's decomposition and Emmons' split, with
-Szwarc's elimination rules and memoised subproblems; it starts from the local-search
+The search (:mod:`.tardiness_search`) is a branch and bound over Lawler's decomposition and
+Emmons' split, with Szwarc's elimination rules and memoised subproblems; it starts from the local-search
 sequence as upper bound. At the time limit (or on ``ctx.stop``) it returns that sequence
 with status FEASIBLE and the root lower bound. Weighted instances are refused with an
 :class:`~schedkit.errors.InvalidParameterError` (the decomposition theory is for equal
@@ -19,8 +19,8 @@ from schedkit.context import SolveContext
 from schedkit.errors import InvalidParameterError
 from schedkit.problems.tardiness import Tardiness, TardinessSolution
 from schedkit.result import Result, Status
-from schedkit.solvers.tardiness_exact.core import search
-from schedkit.solvers.tardiness_ls import _iterate, improved_start
+from schedkit.solvers.exact.tardiness_search import search
+from schedkit.solvers.search.tardiness import improved_start, iterated_descent
 
 _RESERVE = 0.1  # seconds kept for checking and returning
 #: above this many jobs one kick of the local search takes seconds: the start is the descent's
@@ -45,7 +45,7 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
         end = time.perf_counter() + budget
         rounds = 0
         while time.perf_counter() < end and not ctx.stop.is_set():
-            _iterate(cur, best, problem.p, problem.d, problem.w, 20, 4, 0, ctx.seed * 7919 + rounds)
+            iterated_descent(cur, best, problem.p, problem.d, problem.w, 20, 4, 0, ctx.seed * 7919 + rounds)
             rounds += 1
         seq = best
     ctx.incumbent = TardinessSolution(seq.copy())

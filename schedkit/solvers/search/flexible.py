@@ -1,16 +1,10 @@
-"""Methods ``ts`` and ``auto`` for the flexible job shop.
+"""Method ``ts`` for the flexible job shop (``auto`` is :mod:`schedkit.solvers.hybrid.flexible`).
 
-``ts`` is the compiled tabu search of :mod:`schedkit.solvers.localsearch.flexible_kernel`
+``ts`` is the compiled tabu search of :mod:`schedkit.solvers.search.flexible_kernel`
 (critical operations reinserted on any eligible machine at any position, with an exact-or-
 upper-bound estimate of the new makespan), seeded by the best dispatching rule (or the hint
 when it is better), one search per worker (at most 2) in threads that release the GIL and
 share their best solution: a stalled search restarts from the shared best.
-
-``auto`` runs CP-SAT's FJSP model first (proves small instances optimal, gives the bound),
-then the tabu search from the better schedule, then CP-SAT again hinted with the best schedule
-(it proves mk02 optimal). Splits 0.10/0.80/0.10 and 0.05/0.70/0.25 gave the same makespans on
-mk06, mk07 and mk10 at 60 s (every improvement came from the tabu phase); the first phase is
-kept long enough to prove mk09 (about 6 s). Results in ``benchmarks/shop_hybrid_fjsp.md``.
 
 Without a time limit, ``ts`` runs ``100 * rounds`` iterations per search (option ``rounds``,
 default 200).
@@ -20,21 +14,17 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 
 import numpy as np
 
 from schedkit.context import SolveContext
-from schedkit.heuristics.flexible_rules import best_of_rules
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
 from schedkit.result import Result, Status
-from schedkit.solvers.localsearch import flexible_kernel as FK
+from schedkit.solvers.rules.flexible import best_of_rules
+from schedkit.solvers.search import flexible_kernel as FK
 
 DEFAULT_ITERATIONS = 20_000  # per search, without a time limit
-CP_FIRST = 0.10
-CP_LAST = 0.10
-CP_SETUP_PER_ALTERNATIVE = 2e-4  # seconds to build and load the CP-SAT model, per alternative
-_RESERVE = 0.1
+RESERVE = 0.1  # seconds kept for the re-check and returning
 _CHUNK_SECONDS = 0.05
 #: iterations per chunk without a deadline: fixed, so that one worker is reproducible from its seed
 UNTIMED_CHUNK = 250
@@ -238,7 +228,7 @@ def run_parallel(
     )
 
 
-def _rule_seed(problem: FlexibleJobShop, ctx: SolveContext) -> FlexibleSolution:
+def rule_seed(problem: FlexibleJobShop, ctx: SolveContext) -> FlexibleSolution:
     left = ctx.remaining()
     budget = 0.2 if left is None else min(0.3, 0.02 * left)
     best = best_of_rules(problem, ctx.seed, budget)
@@ -251,7 +241,7 @@ def _rule_seed(problem: FlexibleJobShop, ctx: SolveContext) -> FlexibleSolution:
 
 def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     """Method ``ts``: the best rule, then the compiled tabu search until the time limit."""
-    rule = _rule_seed(problem, ctx)
+    rule = rule_seed(problem, ctx)
     ctx.incumbent = rule
     left = ctx.remaining(0.05)
     until = None if left is None else time.perf_counter() + left
@@ -262,81 +252,3 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
         solution = rule
     stats = {"iterations": iterations, "restarts": restarts, "rule_makespan": problem.objective(rule)}
     return Result(Status.FEASIBLE, None, None, solution, stats=stats)
-
-
-def _sub(ctx: SolveContext, seconds: float, hint: FlexibleSolution) -> SolveContext:
-    left = ctx.remaining(_RESERVE)
-    if left is not None:
-        seconds = min(seconds, left)
-    return replace(
-        ctx,
-        method="cpsat",
-        time_limit=max(0.01, seconds),
-        started=time.perf_counter(),
-        options={},
-        hint=hint,
-    )
-
-
-def solve_auto(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
-    """Method ``auto``: CP-SAT, the local search, CP-SAT hinted with its schedule.
-    Options: ``cp_first``, ``cp_last`` (fractions of the time limit)."""
-    from schedkit.solvers.cpsat.flexible import solve as cpsat_solve
-
-    total = ctx.time_limit
-    f_first = ctx.float_option("cp_first", CP_FIRST, 0.0, 1.0)
-    f_last = ctx.float_option("cp_last", CP_LAST, 0.0, 1.0 - f_first)
-    best = _rule_seed(problem, ctx)
-    rule_val = problem.objective(best)
-    ctx.incumbent = best
-    bound = problem.lower_bound()
-    proven = rule_val <= bound
-    phases: dict[str, float] = {}
-    overrun = [0.0]  # how far a CP-SAT phase ran past its time (building and extracting its model)
-
-    # a CP-SAT phase costs at least its model's building and loading (1.2 s for 6,000
-    # alternatives): a shorter phase would only overrun the limit
-    setup = CP_SETUP_PER_ALTERNATIVE * len(problem.alt_machine) if total is not None else 0.0
-
-    def cp(seconds: float, name: str) -> None:
-        nonlocal best, bound, proven
-        if proven or seconds <= max(0.05, setup, overrun[0]) or ctx.expired():
-            return
-        t0 = time.perf_counter()
-        res = cpsat_solve(problem, _sub(ctx, seconds, best))
-        phases[name] = round(time.perf_counter() - t0, 3)
-        overrun[0] = max(overrun[0], phases[name] - seconds)
-        if res.lower_bound is not None:
-            bound = max(bound, int(res.lower_bound))
-        sol = res.solution
-        if (
-            sol is not None
-            and not problem.violations(sol)
-            and problem.objective(sol) < problem.objective(best)
-        ):
-            best = sol
-            ctx.incumbent = best
-        proven = proven or res.status is Status.OPTIMAL or problem.objective(best) <= bound
-        phases[f"{name}_makespan"] = problem.objective(best)
-
-    cp(10.0 if total is None else f_first * total, "cpsat_first")
-    if not proven and not ctx.expired():
-        t0 = time.perf_counter()
-        last = 10.0 if total is None else f_last * total
-        if last <= setup:  # too short for a CP-SAT phase: the local search takes its time
-            last = 0.0
-        left = ctx.remaining(_RESERVE)
-        until = None if left is None else time.perf_counter() + max(0.0, left - last)
-        sol, iterations, _restarts = run_parallel(
-            problem, best, ctx, until, bound, None if until is not None else DEFAULT_ITERATIONS
-        )
-        if not problem.violations(sol) and problem.objective(sol) < problem.objective(best):
-            best = sol
-        proven = problem.objective(best) <= bound
-        phases["ls"] = round(time.perf_counter() - t0, 3)
-        phases["ls_iterations"] = iterations
-        phases["ls_makespan"] = problem.objective(best)
-        left = ctx.remaining(_RESERVE)
-        cp(last if left is None else left, "cpsat_last")
-    status = Status.OPTIMAL if proven else Status.FEASIBLE
-    return Result(status, None, bound, best, stats={"rule_makespan": rule_val, **phases})

@@ -1,1 +1,0 @@
-"""Dispatching / priority rules and schedule-generation schemes."""

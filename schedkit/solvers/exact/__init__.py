@@ -1,0 +1,1 @@
+"""Specialised exact methods, one module per problem class (``<kind>_*`` for its parts)."""

@@ -1,0 +1,1 @@
+"""Hybrids that combine CP-SAT with a local search (``auto``), one module per problem class."""

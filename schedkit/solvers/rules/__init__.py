@@ -1,0 +1,1 @@
+"""Dispatching / priority rules and schedule-generation schemes, one module per problem class."""
