@@ -7,6 +7,7 @@ import json
 import math
 import os
 import threading
+import time
 from typing import Any
 
 from schedkit import registry, warmup
@@ -94,7 +95,6 @@ def solve(
         hint = hint.solution
     if hint is not None and not isinstance(hint, problem.solution_type):
         raise InvalidParameterError(f"hint must be a {problem.solution_type.__name__}")
-    method_fn = warmup.prepare(info)  # imports and compiled kernels are not part of the timed call
     ctx = SolveContext(
         method=name,
         time_limit=None if time_limit is None else float(time_limit),
@@ -105,8 +105,17 @@ def solve(
         verbose=verbose,
         stop=stop or threading.Event(),
     )
+    precheck(problem, info, ctx)
+    method_fn = warmup.prepare(info)
+    ctx.started = time.perf_counter()  # imports and compiled kernels are not part of the timed call
     result = method_fn(problem, ctx)
     return _finalise(problem, result, ctx, info)
+
+
+def precheck(problem: Problem, info: registry.MethodInfo, ctx: SolveContext) -> None:
+    """Run the method's precheck (e.g. a MIP's size limit): refuse before any warm-up or work."""
+    if info.precheck is not None:
+        registry.load_target(info.precheck)(problem, ctx)
 
 
 def _finalise(problem: Problem, result: Result, ctx: SolveContext, info: registry.MethodInfo) -> Result:

@@ -12,6 +12,7 @@ Signatures of the targets:
 * sniffer:   ``fn(head: str) -> bool``   (cheap test on the first few KB of a file)
 * generator: ``fn(**params) -> Problem``
 * warm-up:   ``fn() -> None``  (compiles a method's numba kernels; see :mod:`schedkit.warmup`)
+* precheck:  ``fn(problem, ctx: SolveContext) -> None``  (raises before any work is done)
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class MethodInfo:
     options: dict[str, str] = field(default_factory=dict)  # option name -> help
     #: "module:function" targets run once per process before the first timed solve
     warm_up: tuple[str, ...] = ()
+    #: "module:function" ``fn(problem, ctx)`` that refuses, before any warm-up or work, a problem
+    #: the method cannot take (e.g. a MIP too large for memory)
+    precheck: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,9 +110,10 @@ def register_method(
     exact: bool = False,
     options: dict[str, str] | None = None,
     warm_up: tuple[str, ...] = (),
+    precheck: str | None = None,
 ) -> None:
     _KINDS.setdefault(kind, KindInfo(kind, kind)).methods[name] = MethodInfo(
-        kind, name, target, summary, family, exact, dict(options or {}), tuple(warm_up)
+        kind, name, target, summary, family, exact, dict(options or {}), tuple(warm_up), precheck
     )
 
 

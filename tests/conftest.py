@@ -1,4 +1,9 @@
-"""Shared fixtures: where the public benchmark instances are (tests skip without them)."""
+"""Shared fixtures: where the public benchmark instances are (tests skip without them).
+
+The session starts with ``schedkit warm-up``'s work (every method's numba kernels compiled or
+loaded from the cache), as the README's install command does: no test then meets a first-use
+compilation, whose announcement would add a line to the output a test checks.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,12 @@ def reference(*parts: str) -> dict[str, dict[str, str]]:
     path = shared_path(*parts, "reference.csv")
     with open(path, newline="") as fh:
         return {row["instance"]: row for row in csv.DictReader(fh)}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from schedkit import warmup
+
+    warmup.warm_up_all()
 
 
 @pytest.fixture

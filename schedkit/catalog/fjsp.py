@@ -45,6 +45,7 @@ for _name in ("mip", "mip-cbc"):
         + ("HiGHS" if _name == "mip" else "CBC"),
         family="mip",
         exact=True,
+        precheck="schedkit.solvers.mip.flexible:precheck",
     )
 
 OP_RULES = {
@@ -77,6 +78,7 @@ register_method(
     "(assignment and sequence together); seeded by the best rule",
     family="ls",
     options={"rounds": "without a time limit: 100 x rounds iterations per search (default 200)"},
+    warm_up=("schedkit.solvers.search.flexible_kernel",),
 )
 register_method(
     KIND,
@@ -90,4 +92,5 @@ register_method(
         "cp_first": "fraction of the time limit for the first CP-SAT phase",
         "cp_last": "fraction of the time limit for the last CP-SAT phase",
     },
+    warm_up=("schedkit.solvers.search.flexible_kernel",),
 )

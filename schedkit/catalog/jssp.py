@@ -81,6 +81,7 @@ for _name, _backend in (("mip", "HiGHS"), ("mip-cbc", "CBC")):
         f"disjunctive MIP (big-M per machine pair) on {_backend} via PuLP; proves optimality, accepts a hint",
         family="mip",
         exact=True,
+        precheck="schedkit.solvers.mip.jobshop:precheck",
     )
 
 register_method(
@@ -96,6 +97,7 @@ register_method(
         "tenure_lo": "smallest tabu tenure (default 10 + n/m)",
         "tenure_hi": "largest tabu tenure (default 1.4 x tenure_lo)",
     },
+    warm_up=("schedkit.solvers.search.jobshop_kernel",),
 )
 register_method(
     KIND,
@@ -110,4 +112,5 @@ register_method(
         "cp_last": "fraction of the time limit for the last CP-SAT phase",
         "stall": "tabu search: moves without improvement before a restart (default 2500)",
     },
+    warm_up=("schedkit.solvers.search.jobshop_kernel",),
 )

@@ -63,6 +63,7 @@ register_method(
     family="mip",
     exact=True,
     options=_MIP_OPTIONS,
+    precheck="schedkit.solvers.mip.rcpsp:precheck",
 )
 register_method(
     KIND,
@@ -72,6 +73,7 @@ register_method(
     family="mip",
     exact=True,
     options=_MIP_OPTIONS,
+    precheck="schedkit.solvers.mip.rcpsp:precheck",
 )
 
 _RULES = {

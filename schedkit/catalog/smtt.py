@@ -85,6 +85,7 @@ for _name, _backend in (("mip", "HiGHS"), ("mip-cbc", "CBC")):
         exact=True,
         options=_MIP_OPTIONS,
         warm_up=(_DESCENT,),
+        precheck="schedkit.solvers.mip.tardiness:precheck",
     )
 register_method(
     KIND,

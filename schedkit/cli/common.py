@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import os
 import sys
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import schedkit as sk
@@ -113,34 +110,21 @@ def describe(problem: Problem) -> str:
     return f"{problem.name} ({problem.title}: {sizes})"
 
 
-@contextlib.contextmanager
-def announce_if_slow(message: str, after: float = 2.0) -> Iterator[None]:
-    """Print ``message`` on stderr if the block is still running after ``after`` seconds."""
-    timer = threading.Timer(after, lambda: print(message, file=sys.stderr, flush=True))
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-
-
-def prepare_method(kind: str, method: str, options: dict[str, Any]) -> None:
-    """Check the method and its option names, and import it before the timed solve: the first
-    use after installation compiles its numba kernels (cached afterwards), which is announced."""
+def prepare_method(problem: Problem, method: str, options: dict[str, Any]) -> None:
+    """Check the method, its option names and its precheck (e.g. a MIP's size limit), then import
+    it and warm its compiled kernels up before the timed solve. A numba compilation (only the
+    first use after installation, unless ``schedkit warm-up`` ran) is announced on stderr."""
     from schedkit import registry, warmup
+    from schedkit.api import precheck
+    from schedkit.context import SolveContext
 
-    info = registry.method_info(kind, method)
+    info = registry.method_info(problem.kind, method)
     for key in options:
         if key not in info.options:
             known = ", ".join(info.options) or "none"
             raise sk.InvalidParameterError(f"method {method} has no option {key!r} (options: {known})")
-    note = (
-        "schedkit: compiling the method's kernels (first use after installation or an upgrade; "
-        "cached for later runs, not counted in the time limit)..."
-    )
-    with announce_if_slow(note):
-        warmup.prepare(info)
+    precheck(problem, info, SolveContext(method=method, options=dict(options)))
+    warmup.prepare(info, announce=lambda: print(warmup.COMPILING, file=sys.stderr, flush=True))
 
 
 #: image formats the charts can be written in (matplotlib's, by extension)

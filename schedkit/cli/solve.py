@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.profile, "--profile", image=True)
     if args.gantt and problem.kind == "vmr":
         raise sk.InvalidParameterError("--gantt draws schedules over time; a VM migration plan has none")
-    prepare_method(problem.kind, method, options)
+    prepare_method(problem, method, options)
     print(f"instance {describe(problem)}")
     limit = "none" if args.time_limit is None else f"{args.time_limit:g}s"
     print(f"method {method}, time limit {limit}, seed {args.seed}")

@@ -25,14 +25,19 @@ _BUILD_RESERVE = 0.3
 _HANDOVER = 1.4
 
 
-def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
-    """Minimise the makespan; ``ctx.hint`` (or a dispatching rule's schedule) is the warm start."""
-    backend = backend_of(ctx.method)
+def precheck(problem: FlexibleJobShop, ctx: SolveContext) -> None:
+    """Refuse, before any work, a model too large for memory (sequencing rows per machine pair)."""
     check_model_size(
         2 * different_job_pairs(problem.alt_machine, problem.job_of[problem.alt_op]),
         "sequencing rows",
         "cpsat, ts or auto",
     )
+
+
+def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
+    """Minimise the makespan; ``ctx.hint`` (or a dispatching rule's schedule) is the warm start."""
+    backend = backend_of(ctx.method)
+    precheck(problem, ctx)
 
     def horizon_of(sol: FlexibleSolution) -> int:
         return int(problem.objective(sol))

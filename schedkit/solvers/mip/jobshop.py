@@ -36,12 +36,17 @@ _SOLVE_RESERVE = 0.5  # seconds kept for the solver call and extraction
 _START_RULES = (("mwkr", "nondelay"), ("mopnr", "nondelay"), ("mwkr", "active"))
 
 
-def solve(problem: JobShop, ctx: SolveContext) -> Result:
-    """Minimise the makespan; ``ctx.hint`` (a JobShopSolution) is a warm start and an upper bound."""
-    backend = backend_of(ctx.method)
+def precheck(problem: JobShop, ctx: SolveContext) -> None:
+    """Refuse, before any work, a model too large for memory (one binary per machine pair)."""
     check_model_size(
         different_job_pairs(problem.machine, problem.job_of), "ordering binaries", "cpsat or auto"
     )
+
+
+def solve(problem: JobShop, ctx: SolveContext) -> Result:
+    """Minimise the makespan; ``ctx.hint`` (a JobShopSolution) is a warm start and an upper bound."""
+    backend = backend_of(ctx.method)
+    precheck(problem, ctx)
     start0 = _initial_schedule(problem, ctx)
     horizon = int((start0 + problem.duration).max()) if problem.num_operations else 0
     head, tail = _heads_tails(problem)

@@ -142,6 +142,17 @@ def build(
     return prob, z, cmax
 
 
+def precheck(problem: Rcpsp, ctx: SolveContext) -> None:
+    """Refuse, before any work, a model too large for memory even over the shortest possible
+    horizon (the critical-path and energy bounds); :func:`solve` checks again with the
+    heuristic schedule's horizon."""
+    form = ctx.choice_option("precedence", "disaggregated", PRECEDENCE_FORMS)
+    horizon = max(problem.critical_path_length(), problem.energy_bound())
+    check_model_size(
+        _model_size(problem, horizon, form), "step binaries and precedence rows", "cpsat or a rule"
+    )
+
+
 def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
     """Minimise the makespan over the horizon of a heuristic schedule; returns the proven bound."""
     p = problem

@@ -194,12 +194,11 @@ def _time_indexed(problem: Tardiness, start: np.ndarray) -> tuple[pulp.LpProblem
     return prob, extract
 
 
-def solve(problem: Tardiness, ctx: SolveContext) -> Result:
-    """Methods ``mip`` / ``mip-cbc`` with option ``formulation`` (see the module docstring)."""
+def precheck(problem: Tardiness, ctx: SolveContext) -> None:
+    """Refuse, before any work, a formulation too large for memory."""
     form = ctx.choice_option("formulation", "positional", tuple(FORMULATIONS))
-    backend = backend_of(ctx.method)
     n = problem.num_jobs
-    if form == "time":  # refuse what cannot be built, before any work
+    if form == "time":
         _check_time_indexed_size(problem)
     elif form == "lop":
         check_model_size(
@@ -207,6 +206,13 @@ def solve(problem: Tardiness, ctx: SolveContext) -> Result:
         )
     else:
         check_model_size(n * n, "position binaries", "ls or exact")
+
+
+def solve(problem: Tardiness, ctx: SolveContext) -> Result:
+    """Methods ``mip`` / ``mip-cbc`` with option ``formulation`` (see the module docstring)."""
+    form = ctx.choice_option("formulation", "positional", tuple(FORMULATIONS))
+    backend = backend_of(ctx.method)
+    precheck(problem, ctx)  # refuse what cannot be built, before any work
     start = improved_start(problem, ctx, share=START_SHARE)[1]
     if problem.tardiness_of(start) <= problem.lower_bound():  # the start sequence is provably optimal
         return Result(Status.OPTIMAL, None, problem.lower_bound(), TardinessSolution(start))
