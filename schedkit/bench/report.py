@@ -1,18 +1,19 @@
-"""Reports of a results store: tables per set and method, figures, Markdown and HTML.
+"""Reports of a results store: tables per set and method, per instance and per run, figures.
 
 :func:`summary` returns the table of the report as a pandas DataFrame, :func:`runs_frame`
 every run with its gaps; :func:`write_report` writes Markdown (figures as PNG files beside
-it) and/or a self-contained HTML file (figures embedded).
+it) and/or a self-contained HTML file: the same Markdown rendered by a CommonMark parser
+(:mod:`schedkit.bench.html`), figures embedded. Figures are drawn by
+:mod:`schedkit.plot.benchmark`.
 """
 
 from __future__ import annotations
 
 import base64
-import html
-import io
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,8 +21,13 @@ import pandas as pd
 
 from schedkit.bench.discover import Reference, load_reference
 from schedkit.bench.gaps import ZERO_CONVENTION, with_gaps
+from schedkit.bench.html import html_page
 from schedkit.bench.store import Store
 from schedkit.bench.worker import FAILED
+from schedkit.plot.benchmark import MAX_SETS, profile_png
+
+figure_png = profile_png
+"""PNG bytes of the report's figure of a :func:`runs_frame`: :func:`schedkit.plot.benchmark.profile_png`."""
 
 SUMMARY_COLUMNS = (
     "set",
@@ -38,7 +44,6 @@ SUMMARY_COLUMNS = (
     "max_gap_lb",
     "mean_time",
 )
-_MAX_PANELS = 6
 
 StoreLike = Store | str | os.PathLike[str] | list[Mapping[str, Any]]
 
@@ -244,68 +249,41 @@ def consistency_warnings(df: pd.DataFrame, reference: Mapping[str, Reference] | 
     return out
 
 
-# figures ----------------------------------------------------------------------------------------
-def figure_png(df: pd.DataFrame) -> bytes | None:
-    """Performance profile (share of runs within a gap to UB) and time-to-optimality profile,
-    one row of panels per set (the first six sets); PNG bytes, None without runs."""
-    if df.empty:
-        return None
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+# Markdown ------------------------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"[\\`*\[\]<>|~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
-    sets = sorted(_order(df["instance_set"]))[:_MAX_PANELS]
-    colour = {m: f"C{i % 10}" for i, m in enumerate(sorted(_order(df["method"])))}
-    fig = Figure(figsize=(10, 3.2 * len(sets)), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(len(sets), 2, squeeze=False)
-    for (ax_gap, ax_time), set_name in zip(axes, sets, strict=True):
-        part = df[df["instance_set"] == set_name]
-        finite = [g for g in part["gap_ub"] if g is not None and not math.isnan(g) and not math.isinf(g)]
-        top = max(max(finite, default=0.0) * 100 * 1.05, 1.0)
-        tmax = max(float(part["time_limit"].max()), float(part["time"].max() or 0), 1e-3)
-        for method in sorted(_order(part["method"])):
-            sub = part[part["method"] == method]
-            n = len(sub)
-            gaps = sorted(
-                100 * g for g in sub["gap_ub"] if g is not None and not math.isnan(g) and not math.isinf(g)
-            )
-            xs, ys = [0.0], [sum(1 for g in gaps if g <= 0) / n]
-            for k, g in enumerate(gaps, start=1):
-                xs.append(g)
-                ys.append(k / n)
-            xs.append(top)
-            ys.append(len(gaps) / n)
-            ax_gap.step(xs, ys, where="post", label=method, color=colour[method])
-            times = sorted(float(t) for t in sub.loc[sub["optimal"], "time"])
-            if not times:
-                continue
-            tx, ty = [0.0], [0.0]
-            for k, t in enumerate(times, start=1):
-                tx.append(t)
-                ty.append(k / n)
-            tx.append(tmax)
-            ty.append(len(times) / n)
-            ax_time.step(tx, ty, where="post", label=method, color=colour[method])
-        ax_gap.set_xlim(0, top)
-        ax_gap.set_ylim(-0.02, 1.02)
-        ax_gap.set_xlabel("gap to best-known UB (%)")
-        ax_gap.set_ylabel("share of runs within the gap")
-        ax_gap.set_title(f"{set_name}: performance profile")
-        ax_gap.grid(alpha=0.3)
-        ax_gap.legend(fontsize="small")
-        ax_time.set_xlim(0, tmax)
-        ax_time.set_ylim(-0.02, 1.02)
-        ax_time.set_xlabel("time (s)")
-        ax_time.set_ylabel("share of runs proven optimal")
-        ax_time.set_title(f"{set_name}: optimality proven over time")
-        ax_time.grid(alpha=0.3)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    return buf.getvalue()
+
+def md_escape(text: Any) -> str:
+    """``text`` as literal Markdown: inline markup characters backslash-escaped, whitespace folded.
+
+    Underscores inside a word (``la_01``) are left alone: CommonMark never reads them as emphasis.
+    """
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), " ".join(str(text).split()))
+
+
+def md_code(text: Any) -> str:
+    """``text`` as a Markdown code span (fenced with more backticks than it contains)."""
+    text = " ".join(str(text).split())
+    runs = [len(r) for r in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def markdown_table(head: list[str], rows: list[list[str]]) -> str:
+    """A pipe table of plain-text cells (escaped with :func:`md_escape`)."""
+    lines = ["| " + " | ".join(md_escape(h) for h in head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 # documents -----------------------------------------------------------------------------------------
+def _joined(values: Any) -> str:
+    return ", ".join(md_escape(v) for v in values)
+
+
 def _facts(df: pd.DataFrame, source: str) -> list[str]:
+    """The report's opening list, as Markdown lines."""
     failed = int(df["status"].isin(FAILED).sum())
     limits = ", ".join(f"{x:g}" for x in sorted(df["time_limit"].unique()))
     seeds = ", ".join(str(int(x)) for x in sorted(df["seed"].unique()))
@@ -314,18 +292,18 @@ def _facts(df: pd.DataFrame, source: str) -> list[str]:
         for k, v in json.loads(text).items():
             if v:
                 versions.setdefault(k, set()).add(v)
-    ver = ", ".join(f"{k} {'/'.join(sorted(v))}" for k, v in versions.items())
+    ver = _joined(f"{k} {'/'.join(sorted(v))}" for k, v in versions.items())
     workers = ", ".join(str(int(x)) for x in sorted(df["workers"].unique()))
     commands = [c for c in _order(df["command"]) if isinstance(c, str) and c]
     return [
-        f"Store `{source}`: {len(df)} runs ({failed} failed) on {df['instance_path'].nunique()} instances "
-        f"in {df['instance_set'].nunique()} set(s); classes: {', '.join(_order(df['kind']))}.",
-        f"Methods: {', '.join(sorted(_order(df['method'])))}; time limit(s) {limits} s; seeds {seeds}; "
+        f"Store {md_code(source)}: {len(df)} runs ({failed} failed) on {df['instance_path'].nunique()} "
+        f"instances in {df['instance_set'].nunique()} set(s); classes: {_joined(_order(df['kind']))}.",
+        f"Methods: {_joined(sorted(_order(df['method'])))}; time limit(s) {limits} s; seeds {seeds}; "
         f"workers per run {workers}.",
-        f"Recorded {df['finished_at'].min()} to {df['finished_at'].max()} on "
-        f"{', '.join(sorted(df['host'].dropna().unique()))} ({', '.join(_order(df['executor']))}).",
+        f"Recorded {md_escape(df['finished_at'].min())} to {md_escape(df['finished_at'].max())} on "
+        f"{_joined(sorted(df['host'].dropna().unique()))} ({_joined(_order(df['executor']))}).",
         f"Software: {ver}.",
-        *(f"Command: `{c}`" for c in commands),
+        *(f"Command: {md_code(c)}" for c in commands),
     ]
 
 
@@ -338,31 +316,53 @@ _DEFINITIONS = (
     "*failed* counts runs that ended in an error, a crash or a kill for exceeding their limit; mean time "
     "is the solver's wall time over all runs (the process's wall time for failed runs)."
 )
+_RUNS_LEGEND = (
+    "One row per run. *bound*: the lower bound the run proved; *best known*: the best-known upper bound "
+    "(reference or best feasible run in this store); *gap*: the run's gap to it in %; *time*: solver time. "
+    "An objective the checker rejected is marked *infeasible* in the status and has no gap."
+)
+_FIGURE_TEXT = (
+    "Left, the performance profile: the share of each method's runs whose gap to the best-known upper "
+    "bound is at most x %. Right, the share of runs that proved optimality within t seconds."
+)
 
 
-def markdown_table(head: list[str], rows: list[list[str]]) -> str:
-    esc = [[c.replace("|", "\\|") for c in row] for row in rows]
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in esc]
-    return "\n".join(lines)
-
-
-def html_table(head: list[str], rows: list[list[str]]) -> str:
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "\n".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table>\n<thead><tr>{th}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+def run_table(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Header and formatted rows of every run of a :func:`runs_frame` (one set), in instance,
+    method and seed order."""
+    head = ["instance", "method", "seed", "status", "objective", "bound", "best known", "gap %", "time (s)"]
+    rows = []
+    for r in df.sort_values(["instance", "method", "seed"], kind="stable").itertuples(index=False):
+        status = str(r.status)
+        if isinstance(r.verdict, str) and r.verdict.startswith("infeasible"):
+            status += ", infeasible"
+        rows.append(
+            [
+                str(r.instance),
+                str(r.method),
+                str(int(r.seed)),
+                status,
+                _num(r.objective),
+                _num(r.lower_bound),
+                _num(r.best_ub),
+                _pct(r.gap_ub) if r.feasible else "-",
+                _secs(r.time),
+            ]
+        )
+    return head, rows
 
 
 def _sections(
     df: pd.DataFrame, reference: Mapping[str, Reference] | None, per_instance: bool
 ) -> list[tuple[str, Any]]:
-    """(kind, content) pieces common to both renderings."""
+    """(kind, content) pieces of the report: ``h2``/``h3`` (plain text), ``table`` (plain cells),
+    ``p`` (Markdown), ``list`` (plain text items), ``figure``."""
     parts: list[tuple[str, Any]] = [
         ("h2", "Summary per set and method"),
         ("table", summary_table(summary_of(df))),
+        ("p", _DEFINITIONS),
+        ("figure", None),
     ]
-    parts.append(("p", _DEFINITIONS))
-    parts.append(("figure", None))
     head, rows = _failures(df)
     if rows:
         parts += [("h2", f"Failed runs ({len(rows)})"), ("table", (head, rows))]
@@ -372,9 +372,13 @@ def _sections(
     if per_instance:
         parts += [
             ("h2", "Per instance"),
-            ("p", "Best objective over seeds per method, * = proven optimal, gap to best-known UB in %."),
+            ("p", "Best objective over seeds per method, \\* = proven optimal, gap to best-known UB in %."),
             ("table", _instance_table(df)),
+            ("h2", "Every run"),
+            ("p", _RUNS_LEGEND),
         ]
+        for set_name in sorted(_order(df["instance_set"])):
+            parts += [("h3", f"Set {set_name}"), ("table", run_table(df[df["instance_set"] == set_name]))]
     return parts
 
 
@@ -387,19 +391,24 @@ def render_markdown(
     per_instance: bool = False,
     title: str = "Benchmark report",
 ) -> str:
-    """Markdown of a :func:`runs_frame`; ``figure`` is the relative path of the PNG to link."""
-    out = [f"# {title}", "", *(f"- {line}" for line in _facts(df, source)), ""]
+    """Markdown of a :func:`runs_frame`; ``figure`` is the URL of the PNG to show (a relative
+    path or a ``data:`` URI); ``per_instance`` adds the per-instance and per-run tables."""
+    out = [f"# {md_escape(title)}", "", *(f"- {line}" for line in _facts(df, source)), ""]
     for kind, content in _sections(df, reference, per_instance):
         if kind == "h2":
-            out += [f"## {content}", ""]
+            out += [f"## {md_escape(content)}", ""]
+        elif kind == "h3":
+            out += [f"### {md_escape(content)}", ""]
         elif kind == "table":
             out += [markdown_table(*content), ""]
         elif kind == "p":
             out += [content, ""]
         elif kind == "list":
-            out += [f"- {line}" for line in content] + [""]
+            out += [f"- {md_escape(line)}" for line in content] + [""]
         elif kind == "figure" and figure:
-            out += [f"![performance profile and time to optimality]({figure})", ""]
+            sets = df["instance_set"].nunique()
+            shown = f" Drawn for the first {MAX_SETS} of the {sets} sets." if sets > MAX_SETS else ""
+            out += [f"![performance profile and time to optimality]({figure})", "", _FIGURE_TEXT + shown, ""]
     return "\n".join(out)
 
 
@@ -409,36 +418,16 @@ def render_html(
     source: str,
     png: bytes | None = None,
     reference: Mapping[str, Reference] | None = None,
-    per_instance: bool = False,
+    per_instance: bool = True,
     title: str = "Benchmark report",
 ) -> str:
-    """A self-contained HTML page of a :func:`runs_frame` (the figure embedded as PNG)."""
-    style = (
-        "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;font-size:90%}th,td{border:1px solid #ccc;padding:2px 6px;"
-        "text-align:right}th{background:#eee}td:first-child,td:nth-child(2){text-align:left}"
+    """A self-contained HTML page of a :func:`runs_frame`: :func:`render_markdown` rendered by a
+    CommonMark parser, the figure embedded as a PNG ``data:`` URI."""
+    figure = f"data:image/png;base64,{base64.b64encode(png).decode()}" if png else None
+    text = render_markdown(
+        df, source=source, figure=figure, reference=reference, per_instance=per_instance, title=title
     )
-    out = [
-        "<!DOCTYPE html>",
-        f'<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>',
-        f"<style>{style}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-    ]
-    out += [f"<p>{html.escape(line)}</p>" for line in _facts(df, source)]
-    for kind, content in _sections(df, reference, per_instance):
-        if kind == "h2":
-            out.append(f"<h2>{html.escape(content)}</h2>")
-        elif kind == "table":
-            out.append(html_table(*content))
-        elif kind == "p":
-            out.append(f"<p>{html.escape(content)}</p>")
-        elif kind == "list":
-            out.append("<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in content) + "</ul>")
-        elif kind == "figure" and png:
-            data = base64.b64encode(png).decode()
-            out.append(f'<p><img alt="performance profile" src="data:image/png;base64,{data}"></p>')
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+    return html_page(text, title)
 
 
 def write_report(
@@ -453,7 +442,8 @@ def write_report(
 ) -> str:
     """Write the Markdown report to ``out`` (figure ``<stem>.png`` beside it) and/or HTML.
 
-    Returns the Markdown text (without a figure link when ``out`` is None).
+    ``per_instance`` adds the per-instance and per-run tables to the Markdown; the HTML page
+    always has them. Returns the Markdown text (without a figure link when ``out`` is None).
     """
     from schedkit.io import atomic_write
 
@@ -482,13 +472,6 @@ def write_report(
     if out is not None:
         atomic_write(os.fspath(out), text)
     if html_out is not None:
-        page = render_html(
-            df,
-            source=os.path.basename(source),
-            png=png,
-            reference=ref,
-            per_instance=per_instance,
-            title=title,
-        )
+        page = render_html(df, source=os.path.basename(source), png=png, reference=ref, title=title)
         atomic_write(os.fspath(html_out), page)
     return text

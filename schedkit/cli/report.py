@@ -16,16 +16,25 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         description=(
             "Summarise a store written by 'schedkit bench': per set and method the instances, feasible and "
             "proven-optimal counts, mean and max gap to the best-known bounds and mean time, with a "
-            "performance-profile figure. Without --out or --html the Markdown goes to stdout."
+            "performance-profile figure. The HTML page is the Markdown rendered, with the per-instance "
+            "and per-run tables. Without --out or --html the Markdown goes to stdout."
         ),
     )
     p.add_argument("store", metavar="STORE", help="results store (SQLite) written by 'schedkit bench'")
     p.add_argument("-o", "--out", metavar="REPORT.md", help="write Markdown here (its figure as REPORT.png)")
-    p.add_argument("--html", metavar="REPORT.html", help="write a self-contained HTML report")
+    p.add_argument(
+        "--html",
+        metavar="REPORT.html",
+        help="write a self-contained HTML report (figure embedded, every table)",
+    )
     p.add_argument(
         "--reference", metavar="FILE", help="reference bounds CSV replacing the ones stored with the runs"
     )
-    p.add_argument("--per-instance", action="store_true", help="add a table with every instance")
+    p.add_argument(
+        "--per-instance",
+        action="store_true",
+        help="add the per-instance and per-run tables to the Markdown (the HTML always has them)",
+    )
     p.add_argument("--no-figures", action="store_true", help="skip the figure")
     p.add_argument("--title", default="Benchmark report", help="report title")
     return p
