@@ -56,20 +56,18 @@ _RULES = {
     "fifo": "first in, first out",
     "random": "random choice, seeded by --seed",
 }
+_SCHEMES = {
+    "": "non-delay scheme (the better one on Taillard)",
+    "/active": "active (Giffler-Thompson) schedule generation",
+    "/nondelay": "non-delay schedule generation",
+}
 for _rule, _what in _RULES.items():
-    register_method(
-        KIND,
-        f"rule:{_rule}",
-        "schedkit.solvers.rules.jobshop:solve",
-        f"dispatching rule: {_what}, non-delay scheme (the better one on Taillard)",
-        family="rule",
-    )
-    for _scheme, _label in (("active", "active (Giffler-Thompson)"), ("nondelay", "non-delay")):
+    for _scheme, _label in _SCHEMES.items():
         register_method(
             KIND,
-            f"rule:{_rule}/{_scheme}",
+            f"rule:{_rule}{_scheme}",
             "schedkit.solvers.rules.jobshop:solve",
-            f"dispatching rule: {_what}, {_label} schedule generation",
+            f"dispatching rule: {_what}, {_label}",
             family="rule",
         )
 

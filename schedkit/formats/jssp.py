@@ -29,11 +29,7 @@ def sniff_plain(head: str) -> bool:
 def read_plain(text: str, source: str) -> JobShop:
     """Parse the plain format: ``n m``, then per job ``machine duration`` pairs (machines from 0)."""
     lines = Lines(text, source)
-    header = lines.next("the header 'jobs machines'")
-    values = lines.ints(header, "header value")
-    if len(values) != 2:
-        raise lines.error(header, f"header must be 'jobs machines', got {len(values)} numbers")
-    n, m = values
+    header, (n, m) = lines.header("jobs machines")
     if n < 1 or m < 1:
         raise lines.error(header, f"jobs and machines must be >= 1, got {n} {m}")
     machines: list[list[int]] = []

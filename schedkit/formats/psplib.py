@@ -264,11 +264,7 @@ def read_rcp(text: str, source: str) -> Rcpsp:
     """Parse Patterson's format: ``n K``, the K capacities, then one line per activity:
     duration, K demands, number of successors, successors (numbered from 1)."""
     lines = Lines(text, source, comment=None)
-    header = lines.next("the header 'activities resources'")
-    hv = lines.ints(header, "header value")
-    if len(hv) != 2:
-        raise lines.error(header, f"header must be 'activities resources', got {len(hv)} numbers")
-    n, k = hv
+    header, (n, k) = lines.header("activities resources")
     if n < 1 or k < 0:
         raise lines.error(header, f"need >= 1 activities and >= 0 resources, got {n} {k}")
     cap_line = lines.next(f"the line of {k} capacities")

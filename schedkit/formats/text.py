@@ -57,6 +57,15 @@ class Lines:
     def ints(self, line: Line, what: str = "value") -> list[int]:
         return [to_int(t, self.source, line.number, what) for t in line.tokens]
 
+    def header(self, names: str) -> tuple[Line, list[int]]:
+        """The next line as a header of integers named by ``names`` (e.g. ``"jobs machines"``):
+        exactly one integer per name, else a ParseError naming the line."""
+        line = self.next(f"the header '{names}'")
+        values = self.ints(line, "header value")
+        if len(values) != len(names.split()):
+            raise self.error(line, f"header must be '{names}', got {len(values)} numbers")
+        return line, values
+
     def expect_end(self, what: str) -> None:
         """Raise if anything but blank lines/comments follows ``what``."""
         if not self.at_end():

@@ -70,17 +70,6 @@ DEFAULT_SCHEME: dict[str, str] = {
     "random": "nondelay",
 }
 
-SUMMARIES: dict[str, str] = {
-    "spt": "shortest processing time",
-    "lpt": "longest processing time",
-    "mwkr": "most work remaining",
-    "lwkr": "least work remaining",
-    "mopnr": "most operations remaining",
-    "fifo": "first in, first out",
-    "random": "random choice, seeded",
-}
-
-
 def parse_method(method: str) -> tuple[str, str]:
     """``"rule:mwkr/active"`` -> ``("mwkr", "active")``; the default scheme when none is given."""
     body = method.removeprefix("rule:")
