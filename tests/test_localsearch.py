@@ -9,6 +9,7 @@ import schedkit as sk
 from schedkit.problems.flexible import FlexibleJobShop
 from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.solvers.search import jobshop_kernel as K
+from schedkit.solvers.search.graph import heads, tails
 from schedkit.solvers.search.jobshop import TabuSearch, best_rule, graph_of
 from tests.conftest import reference, shared_path
 
@@ -29,10 +30,10 @@ class _State:
         self.pos, self.mp, self.ms = (np.empty(n, dtype=np.int64) for _ in range(3))
         self.r, self.q, order = (np.empty(n, dtype=np.int64) for _ in range(3))
         K._links(g.mach, g.mstart, seq, self.pos, self.mp, self.ms)
-        self.acyclic = K.heads(g.dur, g.jp, g.js, self.mp, self.ms, self.r, order, np.empty(n, np.int64),
-                               np.empty(n, np.int64))  # fmt: skip
+        self.acyclic = heads(g.dur, g.jp, g.js, self.mp, self.ms, self.r, order, np.empty(n, np.int64),
+                             np.empty(n, np.int64))  # fmt: skip
         if self.acyclic:
-            K.tails(g.dur, g.js, self.ms, self.q, order)
+            tails(g.dur, g.js, self.ms, self.q, order)
         self.cmax = int((self.r + g.dur).max())
 
 

@@ -32,18 +32,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from schedkit.solvers.search.graph import heads, makespan, tails
+from schedkit.solvers.search.graph import heads, index_order, makespan, schedule_times, signature, tails
+from schedkit.solvers.search.tabu_state import N_STATE as N_STATE
+from schedkit.solvers.search.tabu_state import S_BEST, S_CUR, S_CYCLES, S_ITER, S_MOVES, S_RESTARTS, S_STALL
 
-_I64 = "int64[::1]"
-_CHUNK_SIG = f"int64({', '.join([_I64] * 19)})"
-_STARTS_SIG = f"int64[::1]({', '.join([_I64] * 5)})"
+_CHUNK_SIG = signature("int64", 19)
+_STARTS_SIG = signature("int64[::1]", 5)
 
 # params: indices into the int64 parameter array of run_chunk
 P_ITERS, P_TENURE_LO, P_TENURE_HI, P_STALL, P_KICK, P_SEED, P_TARGET, P_MODE = range(8)
 N_PARAMS = 8
-# state: indices into the int64 state array of run_chunk
-S_ITER, S_CUR, S_BEST, S_STALL, S_RESTARTS, S_MOVES, S_CYCLES = range(7)
-N_STATE = 7
 
 
 @njit(cache=True, nogil=True)
@@ -394,14 +392,7 @@ def run_chunk(
 @njit(_STARTS_SIG, cache=True, nogil=True)
 def starts_of(jp, js, p, mp, ms):
     """Earliest start times for the given durations and machine orders (-1 everywhere on a cycle)."""
-    n = p.shape[0]
-    r = np.empty(n, dtype=np.int64)
-    order = np.empty(n, dtype=np.int64)
-    indeg = np.empty(n, dtype=np.int64)
-    stack = np.empty(n, dtype=np.int64)
-    if not heads(p, jp, js, mp, ms, r, order, indeg, stack):
-        r[:] = -1
-    return r
+    return schedule_times(p, jp, js, mp, ms)[0]
 
 
 @njit(cache=True, nogil=True)
@@ -425,8 +416,7 @@ def check_moves(jp, js, alt_start, alt_mach, alt_dur, aa, mach, p, mp, ms, mhead
     out = np.zeros(4, dtype=np.int64)
     heads(p, jp, js, mp, ms, r, order, indeg, stack)
     tails(p, js, ms, q, order)
-    for i in range(n):
-        oidx[order[i]] = i
+    index_order(order, oidx)
     cur = makespan(p, r)
     for v in range(n):
         if r[v] + p[v] + q[v] != cur:
