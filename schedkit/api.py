@@ -85,8 +85,8 @@ def solve(
     workers = default_workers() if workers is None else workers
     _validate_limits(time_limit, workers, seed)
     kind = registry.kind_info(problem.kind)
-    name = method or kind.default_method
-    info = registry.method_info(problem.kind, name)
+    info = registry.method_info(problem.kind, method or kind.default_method)
+    name = info.name  # the registered spelling of a name typed in another case
     for key in options:
         if key not in info.options:
             known = ", ".join(info.options) or "none"
@@ -95,6 +95,8 @@ def solve(
         hint = hint.solution
     if hint is not None and not isinstance(hint, problem.solution_type):
         raise InvalidParameterError(f"hint must be a {problem.solution_type.__name__}")
+    if hint is not None:
+        _refuse_misfit_hint(problem, hint)
     ctx = SolveContext(
         method=name,
         time_limit=None if time_limit is None else float(time_limit),
@@ -110,6 +112,16 @@ def solve(
     ctx.started = time.perf_counter()  # imports and compiled kernels are not part of the timed call
     result = method_fn(problem, ctx)
     return _finalise(problem, result, ctx, info)
+
+
+def _refuse_misfit_hint(problem: Problem, hint: Solution) -> None:
+    """A hint made for another instance is a mistake, not a warm start: refuse it."""
+    from schedkit import hints
+
+    why = hints.misfit(problem, hint)
+    if why is not None:
+        size = hints.describe_size(hints.instance_size(problem))
+        raise InvalidParameterError(f"hint does not fit instance {problem.name} ({size}): {why}")
 
 
 def precheck(problem: Problem, info: registry.MethodInfo, ctx: SolveContext) -> None:
@@ -206,7 +218,10 @@ def methods(kind: str | None = None) -> list[registry.MethodInfo]:
 
 def save_solution(problem: Problem, result: Result | Solution, path: str | os.PathLike[str]) -> None:
     """Write a solution (or a Result's solution with its figures) as JSON, atomically."""
+    from schedkit.hints import instance_size
+
     envelope: dict[str, Any] = {"schedkit": __version__, "problem": problem.kind, "instance": problem.name}
+    envelope["size"] = instance_size(problem)  # load_solution refuses the file for other sizes
     if isinstance(result, Result):
         if result.solution is None:
             raise InvalidParameterError("the result has no solution to save")
@@ -226,8 +241,16 @@ def save_solution(problem: Problem, result: Result | Solution, path: str | os.Pa
     atomic_write(os.fspath(path), json.dumps(_jsonable(envelope), indent=1) + "\n")
 
 
-def load_solution(problem: Problem, path: str | os.PathLike[str]) -> tuple[Solution, float | None]:
-    """Read a solution file written by :func:`save_solution`: (solution, stated objective)."""
+def load_solution(
+    problem: Problem, path: str | os.PathLike[str], *, any_instance: bool = False
+) -> tuple[Solution, float | None]:
+    """Read a solution file written by :func:`save_solution`: (solution, stated objective).
+
+    A file saved for another instance is refused (SolutionFormatError): one recorded with other
+    sizes, one whose solution does not fit the instance, or one saved under another name that
+    is infeasible here (a feasible one is accepted: e.g. the instance file was renamed).
+    ``any_instance=True`` skips these checks (``schedkit check`` reports such a file's violations).
+    """
     spath = os.fspath(path)
     try:
         with open(spath, encoding="utf-8-sig") as fh:
@@ -257,7 +280,32 @@ def load_solution(problem: Problem, path: str | os.PathLike[str]) -> tuple[Solut
     stated = data.get("objective")
     if stated is not None and not isinstance(stated, int | float):
         raise SolutionFormatError(f"{spath}: objective must be a number, got {stated!r}")
+    if not any_instance:
+        why = _saved_for_another_instance(problem, data, solution)
+        if why is not None:
+            raise SolutionFormatError(f"{spath}: {why}")
     return solution, stated
+
+
+def _saved_for_another_instance(problem: Problem, data: dict[str, Any], solution: Solution) -> str | None:
+    """Why the solution file ``data`` belongs to another instance than ``problem``'s, or None."""
+    from schedkit import hints
+
+    saved_for = data.get("instance")
+    origin = f"instance {saved_for}" if isinstance(saved_for, str) else "another instance"
+    here = f"{problem.name} ({hints.describe_size(hints.instance_size(problem))})"
+    sizes = hints.size_mismatch(data.get("size"), problem)
+    if sizes is not None:
+        return f"saved for {origin} ({sizes}), not for {here}"
+    why = hints.misfit(problem, solution)
+    if why is not None:
+        return f"saved for {origin}, which does not fit {here}: {why}"
+    if isinstance(saved_for, str) and saved_for != problem.name:
+        bad = problem.violations(solution)
+        if bad:
+            count = f"{len(bad)} violations, the first" if len(bad) > 1 else "1 violation"
+            return f"saved for {origin}, not for {problem.name}: infeasible there ({count}: {bad[0]})"
+    return None
 
 
 def _jsonable(obj: Any) -> Any:

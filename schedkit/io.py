@@ -93,18 +93,48 @@ def read(path: str | os.PathLike[str], format: str | None = None, **options: Any
     name, others = (format, []) if format else _detect(spath, text)
     info = registry.format_info(name)
     reader = registry.load_target(info.reader)
+    if "index" in options and not _takes(reader, "index"):
+        raise InvalidParameterError(
+            f"{path}: instance number {options['index']} does not apply to format {name} "
+            "(its files hold one instance)"
+        )
     check_options(reader, options, f"format {name}")
     try:
         return reader(text, spath, **options)
     except ParseError as exc:
-        if not others:
+        if others:
+            hint = f" (read as {name}, guessed; if it is {' or '.join(others)}, say so with --format)"
+        else:
+            hint = _looks_like(text, name) if format else ""
+        if not hint:
             raise
-        hint = f" (read as {name}, guessed; if it is {' or '.join(others)}, say so with --format)"
         raise ParseError(exc.reason + hint, exc.source, exc.line) from None
     except SchedkitError:
         raise
     except Exception as exc:  # a reader bug must still give the user one clear line
-        raise ParseError(f"cannot parse as {name}: {type(exc).__name__}: {exc}", spath) from exc
+        hint = _looks_like(text, name) if format else ""
+        raise ParseError(f"cannot parse as {name}: {type(exc).__name__}: {exc}{hint}", spath) from exc
+
+
+def _looks_like(text: str, named: str) -> str:
+    """``" (the content looks like format jssp)"`` when ``named``'s own sniffer does not
+    recognise ``text`` (else it is a damaged file of that format) but another format's does."""
+    head = text[:_SNIFF_BYTES]
+    fmts = registry.formats()
+    own = fmts[named].sniffer
+    if own is not None and registry.load_target(own)(head):
+        return ""
+    kind = fmts[named].kind
+    ordered = sorted(fmts.values(), key=lambda f: f.kind != kind)  # the same class's formats first
+    for f in ordered:
+        if f.name != named and f.sniffer is not None and registry.load_target(f.sniffer)(head):
+            return f" (the content looks like format {f.name})"
+    return ""
+
+
+def _takes(fn: Any, key: str) -> bool:
+    params = inspect.signature(fn).parameters
+    return key in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
 def write(problem: Problem, path: str | os.PathLike[str] | None = None, format: str | None = None) -> str:

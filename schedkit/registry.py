@@ -17,6 +17,7 @@ Signatures of the targets:
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -171,12 +172,20 @@ def format_info(name: str) -> FormatInfo:
 
 
 def method_info(kind: str, name: str) -> MethodInfo:
-    """Look a method up; raise UnknownMethodError naming the known ones."""
+    """Look a method up, ignoring case (``CPSAT``, ``Rule:MWKR``): the returned info carries the
+    registered name. UnknownMethodError names close matches (or the known ones)."""
     info = kind_info(kind)
-    if name not in info.methods:
-        known = ", ".join(info.methods)
-        raise UnknownMethodError(f"unknown method {name!r} for {kind} (known: {known})")
-    return info.methods[name]
+    if name in info.methods:
+        return info.methods[name]
+    folded = {m.casefold(): m for m in info.methods}
+    if isinstance(name, str) and name.casefold() in folded:
+        return info.methods[folded[name.casefold()]]
+    close = difflib.get_close_matches(str(name).casefold(), list(folded), n=3, cutoff=0.6)
+    if close:
+        hint = "did you mean " + " or ".join(folded[c] for c in close) + "?"
+    else:
+        hint = "known: " + ", ".join(info.methods)
+    raise UnknownMethodError(f"unknown method {name!r} for {kind} ({hint})")
 
 
 def warm_up_targets(kind: str, name: str) -> tuple[str, ...]:

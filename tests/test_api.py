@@ -179,3 +179,32 @@ def test_cli_info_json_keeps_numbers_and_lists(tmp_path: Path, capsys: pytest.Ca
     assert facts["min due date"] == int(problem.d.min()) and facts["max weight"] == int(problem.w.max())
     assert main(["info", str(rcpsp)]) == 0
     assert " ".join(str(c) for c in sk.read(rcpsp).capacity) in capsys.readouterr().out
+
+
+def test_load_solution_refuses_a_file_of_another_instance(tmp_path: Path, demo: Path) -> None:
+    big, small = sk.read(demo), TOY
+    path = tmp_path / "sol.json"
+    sk.save_solution(big, sk.solve(big, "rule:spt"), path)
+    with pytest.raises(sk.SolutionFormatError, match="saved for instance jssp_demo_8x5 .*not for toy"):
+        sk.load_solution(small, path)
+    solution, _ = sk.load_solution(small, path, any_instance=True)  # what 'schedkit check' reads
+    assert sk.check(small, solution) != []
+
+
+def test_solve_refuses_a_hint_that_does_not_fit(demo: Path) -> None:
+    big = sk.read(demo)
+    with pytest.raises(sk.InvalidParameterError, match="hint does not fit instance toy"):
+        sk.solve(TOY, "cpsat", time_limit=5, hint=sk.solve(big, "rule:spt"))
+    with pytest.raises(sk.InvalidParameterError, match="it covers 4 of the instance's"):
+        sk.solve(big, "rule:spt", hint=sk.solve(TOY, "rule:spt"))
+
+
+def test_result_method_is_the_registered_name() -> None:
+    assert sk.solve(TOY, "Rule:MWKR").method == "rule:mwkr"
+    assert registry.method_info("jssp", "CPSAT").name == "cpsat"
+
+
+def test_bench_methods_are_matched_ignoring_case() -> None:
+    from schedkit.bench import parse_methods
+
+    assert parse_methods("CPSAT,cpsat, Rule:MWKR") == ["cpsat", "rule:mwkr"]

@@ -271,3 +271,98 @@ def test_rcpsp_mip_refuses_a_long_horizon(tmp_path: Path, capsys) -> None:
     code, _, err = run_cli(["solve", str(path), "-m", "mip", "-t", "none"], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "step binaries and precedence rows" in err and "use cpsat" in err
+
+
+# solution files and hints saved for another instance (issue 14, item 2) -----------------------
+def make_jssp(path: Path, n: int, m: int, seed: int) -> Path:
+    import schedkit as sk
+
+    sk.write(sk.generate("jssp", n=n, m=m, seed=seed), path)
+    return path
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("schedkit: error: "), err
+    return lines[0]
+
+
+def test_hint_saved_for_an_instance_of_other_sizes_is_refused(tmp_path: Path, capsys) -> None:
+    big, small = make_jssp(tmp_path / "big.txt", 6, 4, 1), make_jssp(tmp_path / "small.txt", 3, 2, 2)
+    sol = tmp_path / "big.json"
+    assert run_cli(["solve", str(big), "-m", "rule:spt", "--out", str(sol)], capsys)[0] == 0
+    code, out, err = run_cli(["solve", str(small), "-m", "cpsat", "--hint", str(sol)], capsys)
+    line = one_error_line(err)
+    assert code == 2 and "makespan" not in out
+    assert "saved for instance big (6 jobs, 4 machines, 24 operations), not for small" in line
+
+
+def test_hint_saved_under_another_name_is_refused_when_infeasible(tmp_path: Path, capsys) -> None:
+    """Same sizes, other durations: the name differs and the schedule is infeasible here."""
+    a, b = make_jssp(tmp_path / "a.txt", 4, 3, 1), make_jssp(tmp_path / "b.txt", 4, 3, 2)
+    sol = tmp_path / "a.json"
+    assert run_cli(["solve", str(a), "-m", "rule:spt", "--out", str(sol)], capsys)[0] == 0
+    code, _, err = run_cli(["solve", str(b), "-m", "rule:spt", "--hint", str(sol)], capsys)
+    assert code == 2 and "saved for instance a, not for b: infeasible there" in one_error_line(err)
+
+
+def test_hint_of_the_same_instance_still_works_even_renamed(tmp_path: Path, capsys) -> None:
+    a = make_jssp(tmp_path / "a.txt", 4, 3, 1)
+    copy = tmp_path / "renamed.txt"
+    copy.write_text(a.read_text())
+    sol = tmp_path / "a.json"
+    assert run_cli(["solve", str(a), "-m", "rule:spt", "--out", str(sol)], capsys)[0] == 0
+    for path in (a, copy):
+        code, out, err = run_cli(["solve", str(path), "-m", "cpsat", "-t", "5", "--hint", str(sol)], capsys)
+        assert code == 0 and "makespan" in out and "error" not in err
+
+
+def test_file_without_recorded_sizes_is_refused_when_it_does_not_fit(tmp_path: Path, capsys) -> None:
+    """Files written before sizes were recorded: the solution itself shows it is too large."""
+    big, small = make_jssp(tmp_path / "big.txt", 6, 4, 1), make_jssp(tmp_path / "small.txt", 3, 2, 2)
+    sol = tmp_path / "big.json"
+    assert run_cli(["solve", str(big), "-m", "rule:spt", "--out", str(sol)], capsys)[0] == 0
+    data = json.loads(sol.read_text())
+    del data["size"]
+    sol.write_text(json.dumps(data))
+    code, _, err = run_cli(["solve", str(small), "-m", "rule:spt", "--hint", str(sol)], capsys)
+    line = one_error_line(err)
+    assert code == 2 and "does not fit small" in line and "18 of its 24 operations" in line
+
+
+def test_check_lists_at_most_20_violations(tmp_path: Path, capsys) -> None:
+    big, small = make_jssp(tmp_path / "big.txt", 10, 6, 1), make_jssp(tmp_path / "small.txt", 3, 2, 2)
+    sol = tmp_path / "big.json"
+    assert run_cli(["solve", str(big), "-m", "rule:spt", "--out", str(sol)], capsys)[0] == 0
+    code, out, err = run_cli(["check", str(small), str(sol)], capsys)
+    lines = out.strip().splitlines()
+    total = int(lines[0].split()[1])  # "infeasible: M violations"
+    assert code == 1 and total > 20 and "was saved for instance big" in err
+    assert sum(line.startswith("  - ") for line in lines) == 20
+    assert lines[-1] == f"  ... and {total - 20} more ({total} violations in all)"
+
+
+# method names, --index and --format (issue 14, item 7) ----------------------------------------
+def test_unknown_method_suggests_close_names(demo: Path, capsys) -> None:
+    code, _, err = run_cli(["solve", str(demo), "-m", "cpsta"], capsys)
+    line = one_error_line(err)
+    assert code == 2 and "unknown method 'cpsta'" in line and "did you mean cpsat?" in line
+
+
+@pytest.mark.parametrize(("typed", "registered"), [("CPSAT", "cpsat"), ("Rule:MWKR", "rule:mwkr")])
+def test_method_names_ignore_case(demo: Path, typed: str, registered: str, capsys) -> None:
+    code, out, _ = run_cli(["solve", str(demo), "-m", typed, "-t", "5"], capsys)
+    assert code == 0 and f"method {registered}," in out
+
+
+def test_index_on_a_single_instance_format_is_not_called_an_option(capsys) -> None:
+    path = Path(__file__).resolve().parents[1] / "instances" / "jssp_10x10.txt"
+    code, _, err = run_cli(["solve", str(path), "--index", "2"], capsys)
+    line = one_error_line(err)
+    assert code == 2 and "does not apply to format jssp" in line and "option" not in line
+
+
+def test_wrong_format_names_the_format_the_content_looks_like(capsys) -> None:
+    path = Path(__file__).resolve().parents[1] / "instances" / "jssp_10x10.txt"
+    code, _, err = run_cli(["info", str(path), "--format", "fjs"], capsys)
+    assert code == 2 and one_error_line(err).endswith("(the content looks like format jssp)")

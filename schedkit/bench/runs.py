@@ -68,12 +68,23 @@ class RunSpec:
 
 
 def parse_methods(text: str | list[str]) -> list[str]:
-    """``"cpsat,rule:mwkr"`` (or a list of such strings) -> ``["cpsat", "rule:mwkr"]``, in order."""
+    """``"cpsat,rule:mwkr"`` (or a list of such strings) -> ``["cpsat", "rule:mwkr"]``, in order.
+
+    Names are matched ignoring case and come back as registered (``CPSAT`` -> ``cpsat``), so
+    ``CPSAT,cpsat`` is one method; names no class registers are kept for build_campaign to refuse.
+    """
     items = [text] if isinstance(text, str) else list(text)
+    registered: dict[str, set[str]] = {}
+    for kind in registry.kinds().values():
+        for m in kind.methods:
+            registered.setdefault(m.casefold(), set()).add(m)
     out: list[str] = []
     for item in items:
         for name in item.split(","):
             name = name.strip()
+            spellings = registered.get(name.casefold(), set())
+            if name not in spellings and len(spellings) == 1:
+                name = next(iter(spellings))
             if name and name not in out:
                 out.append(name)
     if not out:

@@ -10,13 +10,16 @@ from typing import Any
 import schedkit as sk
 from schedkit.cli.common import add_instance_arguments, load_problem
 
+#: violations listed before the rest are only counted
+MAX_LISTED = 20
+
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check",
         help="re-check a saved solution against its instance",
-        description="List every violation of a saved solution (exit 1), or say it is feasible "
-        "and give its objective (exit 0). Bad files exit with status 2.",
+        description="List the violations of a saved solution (the first 20, then a count; exit 1), "
+        "or say it is feasible and give its objective (exit 0). Bad files exit with status 2.",
     )
     add_instance_arguments(p)
     p.add_argument("solution", metavar="SOL.json", help="solution file written by 'schedkit solve --out'")
@@ -25,7 +28,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     problem = load_problem(args)
-    solution, stated = sk.load_solution(problem, args.solution)
+    solution, stated = sk.load_solution(problem, args.solution, any_instance=True)
     saved_for = _instance_named(args.solution)
     if saved_for is not None and saved_for != problem.name:
         print(
@@ -36,8 +39,10 @@ def run(args: argparse.Namespace) -> int:
     bad = sk.check(problem, solution, objective=stated)
     if bad:
         print(f"infeasible: {len(bad)} violation{'s' if len(bad) != 1 else ''}")
-        for line in bad:
+        for line in bad[:MAX_LISTED]:
             print(f"  - {line}")
+        if len(bad) > MAX_LISTED:
+            print(f"  ... and {len(bad) - MAX_LISTED} more ({len(bad)} violations in all)")
         return 1
     print(f"feasible: {problem.objective_name} {problem.objective(solution)}")
     return 0

@@ -21,7 +21,7 @@ from schedkit.cli.common import (
     seed_int,
     time_limit_or_none,
 )
-from schedkit.registry import kind_info
+from schedkit.registry import kind_info, method_info
 from schedkit.shutdown import abandon, skip_teardown
 
 DEFAULT_TIME_LIMIT = 10.0
@@ -74,7 +74,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     problem = load_problem(args)
-    method = args.method or kind_info(problem.kind).default_method
+    method = method_info(problem.kind, args.method or kind_info(problem.kind).default_method).name
     hint = sk.load_solution(problem, args.hint)[0] if args.hint else None
     options = parse_options(args.option)
     if args.profile and problem.kind != "rcpsp":
