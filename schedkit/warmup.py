@@ -15,10 +15,13 @@ to numba's ``numba:compile`` event, which fires on a cache miss and not on a cac
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from schedkit import registry
@@ -29,8 +32,40 @@ COMPILING = (
 )
 
 _done: set[str] = set()
+_checked: list[bool] = []  # drop_stale_caches() ran in this process
 _lock = threading.RLock()
 _log = logging.getLogger("schedkit")
+
+
+def drop_stale_caches(root: Path | None = None) -> bool:
+    """Delete numba's on-disk caches of the kernels when any solver source changed since they
+    were written; True when it deleted them.
+
+    numba checks a cache against its own source file only, not against the modules whose
+    kernels it calls (``search/graph.py`` is called by both shop kernels): after an edit of
+    such a module alone, a stale kernel would run. A stamp of every solver source's size and
+    modification time, kept beside the caches, catches that. Nothing is done where the
+    package is not writable (numba then caches elsewhere, per user)."""
+    root = root or Path(__file__).resolve().parent / "solvers"
+    sources = sorted(root.rglob("*.py"))
+    stamp = hashlib.sha256()
+    for source in sources:
+        st = source.stat()
+        stamp.update(f"{source.relative_to(root)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    stamp_file = root / "__pycache__" / "numba-sources.stamp"
+    if not os.access(root, os.W_OK):
+        return False
+    if stamp_file.exists() and stamp_file.read_text() == stamp.hexdigest():
+        return False
+    dropped = False
+    for cache in [*root.rglob("__pycache__/*.nbi"), *root.rglob("__pycache__/*.nbc")]:
+        with contextlib.suppress(OSError):
+            cache.unlink()
+            dropped = True
+    with contextlib.suppress(OSError):
+        stamp_file.parent.mkdir(exist_ok=True)
+        stamp_file.write_text(stamp.hexdigest())
+    return dropped
 
 
 def run(target: str) -> bool:
@@ -38,6 +73,9 @@ def run(target: str) -> bool:
     with _lock:
         if target in _done:
             return False
+        if not _checked:
+            _checked.append(True)
+            drop_stale_caches()
         if ":" in target:
             registry.load_target(target)()
         else:

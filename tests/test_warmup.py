@@ -127,3 +127,20 @@ def test_cli_warm_up_refuses_an_unknown_class(capsys) -> None:
 def test_cli_solve_with_warm_kernels_prints_no_compile_note(capsys) -> None:
     assert main(["solve", "instances/jssp_10x10.txt", "-m", "rule:mwkr", "-t", "2"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_stale_kernel_caches_are_dropped_when_a_solver_source_changes(tmp_path) -> None:
+    solvers = tmp_path / "solvers"
+    (solvers / "search" / "__pycache__").mkdir(parents=True)
+    graph = solvers / "search" / "graph.py"
+    graph.write_text("x = 1\n")
+    cache = solvers / "search" / "__pycache__" / "kernel.run-1.py311.nbi"
+    cache.write_text("index")
+    assert warmup.drop_stale_caches(solvers) is True  # no stamp yet: caches of unknown age
+    assert not cache.exists()
+    cache.write_text("index")
+    assert warmup.drop_stale_caches(solvers) is False  # nothing changed since the stamp
+    assert cache.exists()
+    graph.write_text("x = 22\n")  # another module's source changes
+    assert warmup.drop_stale_caches(solvers) is True
+    assert not cache.exists()
