@@ -43,11 +43,11 @@ def drop_stale_caches(root: Path | None = None) -> bool:
 
     numba checks a cache against its own source file only, not against the modules whose
     kernels it calls (``search/graph.py`` is called by both shop kernels): after an edit of
-    such a module alone, a stale kernel would run. A stamp of every solver source's size and
-    modification time, kept beside the caches, catches that. Nothing is done where the
+    such a module alone, a stale kernel would run. A stamp of the size and modification time of
+    every solver source that uses numba, kept beside the caches, catches that. Nothing is done where the
     package is not writable (numba then caches elsewhere, per user)."""
     root = root or Path(__file__).resolve().parent / "solvers"
-    sources = sorted(root.rglob("*.py"))
+    sources = sorted(s for s in root.rglob("*.py") if "numba" in s.read_text(errors="replace"))
     stamp = hashlib.sha256()
     for source in sources:
         st = source.stat()

@@ -133,7 +133,7 @@ def test_stale_kernel_caches_are_dropped_when_a_solver_source_changes(tmp_path) 
     solvers = tmp_path / "solvers"
     (solvers / "search" / "__pycache__").mkdir(parents=True)
     graph = solvers / "search" / "graph.py"
-    graph.write_text("x = 1\n")
+    graph.write_text("import numba\n")
     cache = solvers / "search" / "__pycache__" / "kernel.run-1.py311.nbi"
     cache.write_text("index")
     assert warmup.drop_stale_caches(solvers) is True  # no stamp yet: caches of unknown age
@@ -141,6 +141,8 @@ def test_stale_kernel_caches_are_dropped_when_a_solver_source_changes(tmp_path) 
     cache.write_text("index")
     assert warmup.drop_stale_caches(solvers) is False  # nothing changed since the stamp
     assert cache.exists()
-    graph.write_text("x = 22\n")  # another module's source changes
+    (solvers / "search" / "other.py").write_text("x = 1\n")  # no numba: not part of the stamp
+    assert warmup.drop_stale_caches(solvers) is False
+    graph.write_text("import numba  # changed\n")  # a kernel module's source changes
     assert warmup.drop_stale_caches(solvers) is True
     assert not cache.exists()
