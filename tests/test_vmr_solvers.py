@@ -8,6 +8,7 @@ from conftest import shared_path
 
 import schedkit as sk
 from schedkit.problems.vmr import VMRescheduling
+from schedkit.structure import vmr_model
 from schedkit.structure.vmr import aggregate, counts_of_moves, final_free_units, sequence
 
 HEURISTICS = ("rule:greedy", "rule:bestfit")
@@ -86,3 +87,45 @@ def test_hint_is_accepted() -> None:
     g = sk.solve(p, "rule:greedy")
     r = sk.solve(p, "cpsat", time_limit=30, workers=1, hint=g)
     assert sk.check(p, r) == [] and r.objective <= g.objective
+
+
+def _satisfied(cm: vmr_model.CountModel, values: dict[int, int]) -> list[str]:
+    """Names of the bounds and constraints of ``cm`` that ``values`` (index -> value) violates."""
+    bad = [v.name for i, v in enumerate(cm.variables) if not v.lb <= values[i] <= v.ub]
+    for c in cm.constraints:
+        lhs = sum(k * values[i] for k, i in c.terms)
+        ok = {vmr_model.LE: lhs <= c.rhs, vmr_model.GE: lhs >= c.rhs, vmr_model.EQ: lhs == c.rhs}[c.sense]
+        if not ok:
+            bad.append(c.name)
+    return bad
+
+
+@pytest.mark.parametrize("seed, mnl, groups", SMALL)
+def test_count_model_accepts_the_greedy_plan_at_its_fragment_rate(seed: int, mnl: int, groups: int) -> None:
+    """The full model's start values for a feasible plan satisfy it, at the plan's residue sum."""
+    p = small_instance(seed, mnl, groups)
+    g = sk.solve(p, "rule:greedy")
+    agg = aggregate(p)
+    counts = counts_of_moves(agg, g.solution.moves())
+    cm = vmr_model.build(agg, False, p.mnl)
+    values = dict(cm.start_values(agg, counts))
+    assert sorted(values) == list(range(len(cm.variables)))
+    assert _satisfied(cm, values) == []
+    objective = sum(k * values[i] for k, i in cm.objective) + cm.objective_constant
+    assert objective == agg.residue_units(final_free_units(agg, counts))
+    assert agg.fr_units(objective) == pytest.approx(g.objective)
+    assert cm.counts(lambda i: values[i]) == counts
+
+
+def test_structure_imports_no_solver() -> None:
+    import ast
+    from pathlib import Path
+
+    import schedkit.structure
+
+    for path in Path(schedkit.structure.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not any(n.startswith("schedkit.solvers") for n in names), path.name

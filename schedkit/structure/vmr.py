@@ -1,4 +1,5 @@
-"""Shared by the exact VM rescheduling models (CP-SAT and MIP): aggregation, hints, sequencing.
+"""Shared by the exact VM rescheduling models (CP-SAT and MIP): aggregation, hints, sequencing,
+and the two-phase driver (the count model itself is described in :mod:`schedkit.structure.vmr_model`).
 
 **Aggregation.** Migratable VMs with equal CPU, memory and NUMA shape are interchangeable,
 so a model only counts, per *class* and *slot* (a NUMA node for single-NUMA classes, a PM for
@@ -18,6 +19,9 @@ group": every order of its moves is then feasible step by step, so it always yie
 repeatedly apply a pending move that fits now; when none does (a cyclic dependency), park one
 VM on a node with room (an extra migration) if the limit allows, else give up (``None``) so the
 caller falls back to a safe solution. The problem's checker re-verifies every plan.
+
+**Driver.** :func:`solve_two_phase` runs the phases with callables and data from the methods
+(one phase's solver, the starting plan), so nothing here imports a solver.
 """
 
 from __future__ import annotations
@@ -31,9 +35,9 @@ import numpy as np
 from schedkit.context import SolveContext
 from schedkit.problems.vmr import BOTH, SLOT, VMRescheduling
 from schedkit.result import Result, Status
-from schedkit.solvers.rules.vmr import greedy_moves
 
 Counts = dict[tuple[int, int], tuple[int, int]]  # (class, slot) -> (in, out), nonzero only
+Move = tuple[int, int, int, int, int]  # (vm, src_pm, src_numa, dst_pm, dst_numa)
 #: seconds kept back at the end of a timed call for sequencing, the re-check and teardown (with
 #: the solver import before the call, the acceptance check measured 4.8-5.1 s wall for 5 s)
 FINAL_RESERVE = 0.8
@@ -210,7 +214,7 @@ def slot_counts(agg: Aggregate, k: int, vm_pm: np.ndarray, vm_numa: np.ndarray) 
     return out
 
 
-def counts_of_moves(agg: Aggregate, moves: list[tuple[int, int, int, int, int]]) -> Counts:
+def counts_of_moves(agg: Aggregate, moves: list[Move]) -> Counts:
     """In/out counts of the final mapping a plan leads to."""
     p = agg.problem
     pos_pm, pos_numa = p.vm_pm.copy(), p.vm_numa.copy()
@@ -243,7 +247,7 @@ def final_free_units(agg: Aggregate, counts: Counts) -> np.ndarray:
     return free
 
 
-def sequence(agg: Aggregate, counts: Counts, mnl: int) -> list[tuple[int, int, int, int, int]] | None:
+def sequence(agg: Aggregate, counts: Counts, mnl: int) -> list[Move] | None:
     """An ordered, step-by-step feasible plan reaching the mapping of ``counts``; None if the
     dependencies cannot be resolved within ``mnl`` migrations."""
     p = agg.problem
@@ -276,7 +280,7 @@ def sequence(agg: Aggregate, counts: Counts, mnl: int) -> list[tuple[int, int, i
     for g in p.anti_affinity:
         for v in g:
             mates[int(v)] = np.union1d(mates.get(int(v), np.zeros(0, np.int64)), g[g != v])
-    moves: list[tuple[int, int, int, int, int]] = []
+    moves: list[Move] = []
 
     def fits(v: int, dp: int, dn: int) -> bool:
         nodes = (0, 1) if dn == BOTH else (dn,)
@@ -388,18 +392,23 @@ ModelSolver = Callable[[Aggregate, SolveContext, bool, Counts, float | None], Ph
 
 
 def solve_two_phase(
-    problem: VMRescheduling, ctx: SolveContext, model: ModelSolver, safe_share: float
+    problem: VMRescheduling,
+    ctx: SolveContext,
+    model: ModelSolver,
+    safe_share: float,
+    start: list[Move],
 ) -> Result:
-    """Greedy hint -> safe model (always a plan) -> full model (bound, maybe a better plan).
+    """Starting plan -> safe model (always a plan) -> full model (bound, maybe a better plan).
 
-    ``safe_share`` of the time left after the greedy goes to the safe model, the rest to the
-    full model (which is skipped when the safe model is proven optimal at the trivial bound).
+    ``start`` is the caller's feasible starting plan (the exact methods pass ``rule:greedy``'s
+    moves); the user's hint replaces it when that is feasible and better. ``safe_share`` of the
+    time left goes to the safe model, the rest to the full model (which is skipped when the
+    safe model is proven optimal at the trivial bound). ``model`` solves one phase.
     """
     agg = aggregate(problem)
-    st = greedy_moves(problem, ctx)
-    best_moves = list(st.moves)
+    best_moves = list(start)
     hint_ok = ctx.hint is not None and not problem.violations(ctx.hint)
-    if hint_ok and problem.objective(ctx.hint) < problem.fragment_rate_of(st.free_c):
+    if hint_ok and problem.objective(ctx.hint) < problem.objective(problem.plan(best_moves)):
         best_moves = ctx.hint.moves()
     best_units = agg.residue_units(final_free_units(agg, counts_of_moves(agg, best_moves)))
     hint = counts_of_moves(agg, best_moves)

@@ -1,13 +1,13 @@
 """VM rescheduling as a MIP (PuLP; HiGHS by default, CBC for ``mip-cbc``).
 
-The same count model as :mod:`schedkit.solvers.cpsat.vmr`: integer arrivals and departures
-per VM class and slot, class balance, ``sum out <= MNL``, per node
-``free = free0 + sum cpu (out - in) = (16/unit) q + r`` with integer ``q`` and
-``0 <= r < 16/unit``, minimise ``sum r``. Solved first as the *safe* model (any order of
-its moves is feasible), then as the full relaxation; the full model's dual bound is the
-reported lower bound. HiGHS runs in a forked child process that is terminated shortly after
-the time limit (see :func:`_run_highs`) and gets no starting solution; CBC (``mip-cbc``, its
-own subprocess) is warm-started from the previous phase's solution.
+The same count model as :mod:`schedkit.solvers.cpsat.vmr`: the description of
+:mod:`schedkit.structure.vmr_model` (integer arrivals and departures per VM class and slot,
+``sum r`` of the per-node residues minimised), translated to PuLP with its constraint names.
+Solved first as the *safe* model (any order of its moves is feasible), then as the full
+relaxation; the full model's dual bound is the reported lower bound. HiGHS runs in a forked
+child process that is terminated shortly after the time limit (see :func:`_run_highs`) and
+gets no starting solution; CBC (``mip-cbc``, its own subprocess) is warm-started from the
+previous phase's solution.
 """
 
 from __future__ import annotations
@@ -25,14 +25,10 @@ from schedkit.context import SolveContext
 from schedkit.problems.vmr import VMRescheduling
 from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import MipOutcome, backend_of, run_pulp
-from schedkit.structure.vmr import (
-    FINAL_RESERVE,
-    Aggregate,
-    Counts,
-    PhaseOutcome,
-    final_free_units,
-    solve_two_phase,
-)
+from schedkit.solvers.rules.vmr import greedy_moves
+from schedkit.structure import vmr_model
+from schedkit.structure.vmr import FINAL_RESERVE, Aggregate, Counts, PhaseOutcome, solve_two_phase
+from schedkit.structure.vmr_model import CountModel
 
 #: share of the time left after the greedy given to the safe model
 SAFE_SHARE = 0.5
@@ -40,115 +36,33 @@ SAFE_SHARE = 0.5
 GRACE = 0.5
 
 
-def build(agg: Aggregate, safe: bool, mnl: int) -> tuple[pulp.LpProblem, dict, dict, dict]:
-    """The count model; returns (problem, in vars, out vars, per-node (free, q, r) vars)."""
+def build(agg: Aggregate, safe: bool, mnl: int) -> tuple[pulp.LpProblem, list[pulp.LpVariable], CountModel]:
+    """The count model (:func:`schedkit.structure.vmr_model.build`) as a PuLP problem; returns
+    (problem, its variables in the description's order, the description)."""
+    cm = vmr_model.build(agg, safe, mnl)
     prob = pulp.LpProblem("vmr", pulp.LpMinimize)
-    var_in: dict[tuple[int, int], pulp.LpVariable] = {}
-    var_out: dict[tuple[int, int], pulp.LpVariable] = {}
-    terms_c: dict[int, list] = {}
-    terms_m: dict[int, list] = {}
-    arrive_c: dict[int, list] = {}
-    arrive_m: dict[int, list] = {}
-    outs = []
-    for k in range(agg.num_classes):
-        c, mem = int(agg.cls_cpu[k]), int(agg.cls_mem[k])
-        ub = min(mnl, len(agg.cls_vms[k]))
-        if safe and c % agg.mod == 0 and k not in agg.grouped_classes:
-            continue  # moves that change no residue and whose freed room the safe model cannot use
-        if ub == 0:
-            continue
-        ins_k, outs_k = [], []
-        for s in agg.slots(k):
-            s = int(s)
-            nodes = agg.slot_nodes(k, s)
-            a = agg.initial[k].get(s, 0)
-            if a > 0:
-                o = prob.add_variable(f"out{k}_{s}", 0, min(a, ub), cat="Integer")
-                var_out[k, s] = o
-                outs_k.append(o)
-                for n in nodes:
-                    terms_c.setdefault(n, []).append((c, o))
-                    terms_m.setdefault(n, []).append((mem, o))
-            if agg.can_enter(k, s, safe):
-                cap = min(int(agg.cap[n]) // c for n in nodes) if c > 0 else ub
-                v = prob.add_variable(f"in{k}_{s}", 0, min(ub, cap), cat="Integer")
-                var_in[k, s] = v
-                ins_k.append(v)
-                for n in nodes:
-                    terms_c.setdefault(n, []).append((-c, v))
-                    terms_m.setdefault(n, []).append((-mem, v))
-                    arrive_c.setdefault(n, []).append((c, v))
-                    arrive_m.setdefault(n, []).append((mem, v))
-        if ins_k or outs_k:
-            prob += pulp.lpSum(ins_k) == pulp.lpSum(outs_k), f"balance{k}"
-            outs.extend(outs_k)
-    if outs:
-        prob += pulp.lpSum(outs) <= mnl, "mnl"
-    node_vars: dict[int, tuple] = {}
-    residues = []
-    constant = 0
-    for n in range(agg.num_nodes):
-        f0, cap = int(agg.free0[n]), int(agg.cap[n])
-        if n not in terms_c:
-            constant += f0 % agg.mod
-            continue
-        f = prob.add_variable(f"free{n}", 0, cap, cat="Integer")
-        prob += f == f0 + pulp.lpSum(cf * v for cf, v in terms_c[n]), f"cpu{n}"
-        if agg.use_mem:
-            prob += int(agg.free0_m[n]) + pulp.lpSum(cf * v for cf, v in terms_m[n]) >= 0, f"mem{n}"
-        if safe and n in arrive_c:
-            prob += pulp.lpSum(cf * v for cf, v in arrive_c[n]) <= f0, f"room{n}"
-            if agg.use_mem:
-                prob += pulp.lpSum(cf * v for cf, v in arrive_m[n]) <= int(agg.free0_m[n]), f"roommem{n}"
-        q = prob.add_variable(f"q{n}", 0, cap // agg.mod, cat="Integer")
-        r = prob.add_variable(f"r{n}", 0, agg.mod - 1, cat="Integer")
-        prob += f == agg.mod * q + r, f"mod{n}"
-        node_vars[n] = (f, q, r)
-        residues.append(r)
-    _anti_affinity(prob, agg, var_in, var_out, safe)
-    prob += pulp.lpSum(residues) + constant
-    return prob, var_in, var_out, node_vars
-
-
-def _anti_affinity(prob: pulp.LpProblem, agg: Aggregate, var_in: dict, var_out: dict, safe: bool) -> None:
-    p = agg.problem
-    for g, group in enumerate(agg.groups):
-        per_pm: dict[int, list] = {}
-        const: dict[int, int] = {}
-        members = {int(k) for k in group}
-        for k in members:
-            for s, a in agg.initial[k].items():
-                pm = s if agg.cls_double[k] else int(agg.node_pm[s])
-                const[pm] = const.get(pm, 0) + a
-        for (k, s), v in var_in.items():
-            if k in members:
-                pm = s if agg.cls_double[k] else int(agg.node_pm[s])
-                per_pm.setdefault(pm, []).append(v)
-        if not safe:
-            for (k, s), v in var_out.items():
-                if k in members:
-                    pm = s if agg.cls_double[k] else int(agg.node_pm[s])
-                    per_pm.setdefault(pm, []).append(-1 * v)
-        for pm, terms in per_pm.items():
-            if p.pm_active[pm]:
-                prob += const.get(pm, 0) + pulp.lpSum(terms) <= 1, f"anti{g}_{pm}"
+    xs = [prob.add_variable(v.name, v.lb, v.ub, cat="Integer") for v in cm.variables]
+    for c in cm.constraints:
+        # built from (variable, coefficient) pairs directly: the model's terms name each variable once
+        expr = pulp.LpAffineExpression([(xs[i], k) for k, i in c.terms])
+        if c.sense == vmr_model.LE:
+            prob += expr <= c.rhs, c.name
+        elif c.sense == vmr_model.GE:
+            prob += expr >= c.rhs, c.name
+        else:
+            prob += expr == c.rhs, c.name
+    prob += pulp.LpAffineExpression([(xs[i], k) for k, i in cm.objective], constant=cm.objective_constant)
+    return prob, xs, cm
 
 
 def _solve_model(
     agg: Aggregate, ctx: SolveContext, safe: bool, hint: Counts, time_limit: float | None
 ) -> PhaseOutcome:
     entered = ctx.elapsed()
-    prob, var_in, var_out, node_vars = build(agg, safe, agg.problem.mnl)
+    prob, xs, cm = build(agg, safe, agg.problem.mnl)
     built = ctx.elapsed() - entered
-    for key, v in var_in.items():
-        v.setInitialValue(hint.get(key, (0, 0))[0])
-    for key, v in var_out.items():
-        v.setInitialValue(hint.get(key, (0, 0))[1])
-    free = final_free_units(agg, hint)
-    for n, (f, q, r) in node_vars.items():
-        f.setInitialValue(int(free[n]))
-        q.setInitialValue(int(free[n]) // agg.mod)
-        r.setInitialValue(int(free[n]) % agg.mod)
+    for i, val in cm.start_values(agg, hint):
+        xs[i].setInitialValue(val)
     sub = ctx
     if time_limit is not None:
         # the phase ends ``time_limit`` after it was entered, model building included
@@ -164,18 +78,7 @@ def _solve_model(
     else:
         out = run_pulp(prob, sub, backend=backend, warm_start=True)
         values = {v.name: v.varValue for v in prob.variables() if v.varValue}
-    counts: Counts | None = None
-    if out.has_solution:
-        raw: dict[tuple[int, int], tuple[int, int]] = {}
-        for key, v in var_in.items():
-            val = round(values.get(v.name) or 0)
-            if val:
-                raw[key] = (val, 0)
-        for key, v in var_out.items():
-            val = round(values.get(v.name) or 0)
-            if val:
-                raw[key] = (raw.get(key, (0, 0))[0], val)
-        counts = {k: (max(0, i - o), max(0, o - i)) for k, (i, o) in raw.items() if i != o}
+    counts = cm.counts(lambda i: round(values.get(xs[i].name) or 0)) if out.has_solution else None
     return PhaseOutcome(out.status, counts, None if safe else out.bound, built)
 
 
@@ -261,4 +164,5 @@ def _run_highs(prob: pulp.LpProblem, ctx: SolveContext) -> tuple[MipOutcome, dic
 
 def solve(problem: VMRescheduling, ctx: SolveContext) -> Result:
     """Minimise the fragment rate with a MIP; plan sequenced step by step."""
-    return solve_two_phase(problem, ctx, _solve_model, SAFE_SHARE)
+    start = greedy_moves(problem, ctx).moves
+    return solve_two_phase(problem, ctx, _solve_model, SAFE_SHARE, start)
