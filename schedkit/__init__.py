@@ -48,3 +48,12 @@ __all__ = [
     "SolutionFormatError",
     "SolverBugError",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``sk.plot`` (charts) is imported on first use: matplotlib stays out of ``import schedkit``."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("schedkit.plot")
+    raise AttributeError(f"module 'schedkit' has no attribute {name!r}")

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from schedkit.errors import InvalidParameterError
+
 
 class Status(enum.Enum):
     """Outcome of a solve call."""
@@ -58,6 +60,15 @@ class Result:
         if self.objective == 0:
             return 0.0 if self.lower_bound >= 0 else None
         return (self.objective - self.lower_bound) / abs(self.objective)
+
+    def to_frame(self, problem: Any) -> Any:
+        """The solution as a pandas DataFrame (``problem.to_frame(result.solution)``): one row
+        per operation, job, activity or migration; InvalidParameterError without a solution."""
+        if self.problem_kind and problem.kind != self.problem_kind:
+            raise InvalidParameterError(
+                f"this result solves a {self.problem_kind} problem, not {problem.kind}"
+            )
+        return problem.to_frame(self.solution)
 
     def summary(self) -> str:
         """One line for humans: status, objective, bound, time."""

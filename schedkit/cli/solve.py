@@ -62,7 +62,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="SOL.json",
         help="save the solution as JSON (re-check it with 'schedkit check')",
     )
-    p.add_argument("--gantt", metavar="CHART.png", help="draw a Gantt chart (PNG/SVG/PDF)")
+    p.add_argument(
+        "--gantt", metavar="CHART.png", help="draw a Gantt chart (PNG/SVG/PDF; VMR: the migration plan)"
+    )
     p.add_argument("--profile", metavar="CHART.png", help="draw the resource-usage profile (RCPSP instances)")
     p.add_argument(
         "--hint", metavar="SOL.json", help="warm start from a saved solution (methods that accept one)"
@@ -82,8 +84,6 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.out, "--out")
     check_output(args.gantt, "--gantt", image=True)
     check_output(args.profile, "--profile", image=True)
-    if args.gantt and problem.kind == "vmr":
-        raise sk.InvalidParameterError("--gantt draws schedules over time; a VM migration plan has none")
     prepare_method(problem, method, options)
     print(f"instance {describe(problem)}")
     limit = "none" if args.time_limit is None else f"{args.time_limit:g}s"

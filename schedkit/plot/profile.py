@@ -1,4 +1,4 @@
-"""Resource-profile charts for RCPSP schedules (matplotlib, Agg backend, imported on first use)."""
+"""Resource-profile charts of RCPSP schedules (matplotlib, imported on first use)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 from typing import Any
 
 import numpy as np
+
+from schedkit.plot.figure import chart_figure, save
 
 
 def usage_profile(problem: Any, solution: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -22,18 +24,15 @@ def usage_profile(problem: Any, solution: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def resource_profile(
-    problem: Any, solution: Any, path: str | os.PathLike[str], title: str | None = None
-) -> None:
+    problem: Any, solution: Any, path: str | os.PathLike[str] | None = None, title: str | None = None
+) -> Any:
     """Draw the usage of every resource over time against its capacity, one panel per
-    resource, to an image file (PNG, SVG or PDF by extension)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    resource, and return the matplotlib Figure; write it to ``path`` (PNG, SVG or PDF by
+    extension) when given. A figure made for a file only is bound to no backend; without
+    ``path`` it comes from ``pyplot`` and its current backend."""
     times, usage = usage_profile(problem, solution)
     k = max(1, problem.num_resources)
-    fig, axes = plt.subplots(k, 1, figsize=(11, 1.6 * k + 1.0), sharex=True, squeeze=False)
+    fig, axes = chart_figure((11, 1.6 * k + 1.0), k, to_file=path is not None)
     for r in range(problem.num_resources):
         ax = axes[r, 0]
         cap = int(problem.capacity[r])
@@ -48,5 +47,5 @@ def resource_profile(
     span = problem.objective(solution)
     fig.suptitle(title or f"{problem.name}: resource usage, makespan {span}")
     fig.tight_layout()
-    fig.savefig(os.fspath(path), dpi=120)
-    plt.close(fig)
+    save(fig, path)
+    return fig

@@ -67,3 +67,10 @@ class Problem(ABC):
     def gantt(self, solution: Any) -> list[GanttBar]:
         """Bars to draw for ``solution``; problems without a time axis may return []."""
         return []
+
+    def to_frame(self, solution: Any) -> Any:
+        """``solution`` as a pandas DataFrame, one row per scheduled item (operation, job,
+        activity or migration); columns per class in :mod:`schedkit.frames`."""
+        from schedkit.frames import schedule_frame
+
+        return schedule_frame(self, solution)
