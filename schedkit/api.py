@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any
 
-from schedkit import registry, warmup
+from schedkit import registry
 from schedkit.context import SolveContext
 from schedkit.errors import (
     InvalidParameterError,
@@ -108,6 +108,8 @@ def solve(
         stop=stop or threading.Event(),
     )
     precheck(problem, info, ctx)
+    from schedkit import warmup  # imported here: numba's event hooks are only needed to solve
+
     method_fn = warmup.prepare(info)
     ctx.started = time.perf_counter()  # imports and compiled kernels are not part of the timed call
     result = method_fn(problem, ctx)

@@ -17,7 +17,6 @@ Signatures of the targets:
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -180,6 +179,8 @@ def method_info(kind: str, name: str) -> MethodInfo:
     folded = {m.casefold(): m for m in info.methods}
     if isinstance(name, str) and name.casefold() in folded:
         return info.methods[folded[name.casefold()]]
+    import difflib  # only for an unknown name
+
     close = difflib.get_close_matches(str(name).casefold(), list(folded), n=3, cutoff=0.6)
     if close:
         hint = "did you mean " + " or ".join(folded[c] for c in close) + "?"
