@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from schedkit.errors import InvalidProblemError
+from schedkit.problems import validation as valid
 from schedkit.problems.base import GanttBar, Problem, Solution
 from schedkit.problems.operations import ScheduledOperations, machine_bars, records_from_dict, report
 
@@ -73,51 +74,32 @@ class FlexibleJobShop(Problem):
     _key_duration: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.job_start = np.ascontiguousarray(self.job_start, dtype=np.int64)
-        self.alt_start = np.ascontiguousarray(self.alt_start, dtype=np.int64)
-        self.alt_machine = np.ascontiguousarray(self.alt_machine, dtype=np.int64)
-        self.alt_duration = np.ascontiguousarray(self.alt_duration, dtype=np.int64)
+        self.job_start = valid.int_array("job_start", self.job_start)
+        self.alt_start = valid.int_array("alt_start", self.alt_start)
+        self.alt_machine = valid.int_array("alt_machine", self.alt_machine)
+        self.alt_duration = valid.int_array("alt_duration", self.alt_duration)
         n_alts = len(self.alt_machine)
-        if len(self.alt_duration) != n_alts:
-            raise InvalidProblemError("alternative machine and duration arrays differ in length")
-        if len(self.alt_start) < 2 or self.alt_start[0] != 0 or self.alt_start[-1] != n_alts:
-            raise InvalidProblemError("alt_start must run from 0 to the number of alternatives")
+        valid.same_length("alternative durations", self.alt_duration, n_alts, "alternative machines")
+        valid.segments("alt_start", self.alt_start, n_alts, item="operation", empty="no eligible machine")
         n_ops = len(self.alt_start) - 1
-        if len(self.job_start) < 2 or self.job_start[0] != 0 or self.job_start[-1] != n_ops:
-            raise InvalidProblemError("job_start must run from 0 to the number of operations")
-        lengths = np.diff(self.job_start)
-        if (lengths < 1).any():
-            raise InvalidProblemError(f"job {int(np.argmin(lengths))} has no operations")
-        n_alt_of = np.diff(self.alt_start)
-        if (n_alt_of < 1).any():
-            raise InvalidProblemError(f"operation {int(np.argmin(n_alt_of))} has no eligible machine")
-        if isinstance(self.num_machines, bool) or int(self.num_machines) < 1:
-            raise InvalidProblemError(f"number of machines must be >= 1, got {self.num_machines}")
-        self.num_machines = int(self.num_machines)
-        m = self.num_machines
-        bad = np.flatnonzero((self.alt_machine < 0) | (self.alt_machine >= m))
-        self.alt_op = np.repeat(np.arange(n_ops, dtype=np.int64), n_alt_of)
-        if len(bad):
-            a = int(bad[0])
-            raise InvalidProblemError(
-                f"operation {self.alt_op[a]}: machine {self.alt_machine[a]} out of range 0..{m - 1}"
-            )
-        if (self.alt_duration < 0).any():
-            a = int(np.flatnonzero(self.alt_duration < 0)[0])
-            raise InvalidProblemError(f"operation {self.alt_op[a]}: negative duration {self.alt_duration[a]}")
+        valid.segments("job_start", self.job_start, n_ops, item="job", empty="no operations")
+        self.num_machines = m = valid.count("number of machines", self.num_machines, 1)
+        self.job_of, self.rank = valid.segment_index(self.job_start)
+        self.alt_op, _ = valid.segment_index(self.alt_start)
+        where = self._where_alt
+        valid.in_range(self.alt_machine, 0, m - 1, "machine", where)
+        valid.nonnegative(self.alt_duration, "duration", where)
         keys = self.alt_op * m + self.alt_machine
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         dup = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
         if len(dup):
             k = int(sorted_keys[dup[0]])
-            raise InvalidProblemError(f"operation {k // m}: machine {k % m} listed twice")
+            raise InvalidProblemError(f"{self._where(k // m)}: machine {k % m} listed twice")
         self._keys = sorted_keys
         self._key_duration = self.alt_duration[order]
-        self.job_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-        self.rank = np.arange(n_ops, dtype=np.int64) - self.job_start[self.job_of]
         self.min_duration = np.minimum.reduceat(self.alt_duration, self.alt_start[:-1]).astype(np.int64)
-        for a in (
+        valid.freeze(
             self.job_start,
             self.alt_start,
             self.alt_machine,
@@ -128,8 +110,7 @@ class FlexibleJobShop(Problem):
             self.min_duration,
             self._keys,
             self._key_duration,
-        ):
-            a.setflags(write=False)
+        )
 
     # construction helpers -------------------------------------------------------------
     @classmethod
@@ -362,6 +343,12 @@ class FlexibleJobShop(Problem):
 
     def _name(self, o: int) -> str:
         return f"(job {self.job_of[o]}, op {self.rank[o]})"
+
+    def _where(self, o: int) -> str:
+        return f"job {self.job_of[o]}, operation {self.rank[o]}"
+
+    def _where_alt(self, a: int) -> str:
+        return self._where(int(self.alt_op[a]))
 
     def solution_from_dict(self, data: dict[str, Any]) -> FlexibleSolution:
         return FlexibleSolution(*records_from_dict(data, machine_required=True))

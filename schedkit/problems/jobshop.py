@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from schedkit.errors import InvalidProblemError
+from schedkit.problems import validation as valid
 from schedkit.problems.base import GanttBar, Problem, Solution
 from schedkit.problems.operations import ScheduledOperations, machine_bars, records_from_dict, report
 
@@ -48,29 +49,17 @@ class JobShop(Problem):
     rank: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.machine = np.ascontiguousarray(self.machine, dtype=np.int64)
-        self.duration = np.ascontiguousarray(self.duration, dtype=np.int64)
-        self.job_start = np.ascontiguousarray(self.job_start, dtype=np.int64)
+        self.machine = valid.int_array("machine", self.machine)
+        self.duration = valid.int_array("duration", self.duration)
+        self.job_start = valid.int_array("job_start", self.job_start)
         n_ops = len(self.machine)
-        if len(self.duration) != n_ops:
-            raise InvalidProblemError("machine and duration arrays differ in length")
-        if len(self.job_start) < 2 or self.job_start[0] != 0 or self.job_start[-1] != n_ops:
-            raise InvalidProblemError("job_start must run from 0 to the number of operations")
-        lengths = np.diff(self.job_start)
-        if (lengths < 1).any():
-            raise InvalidProblemError(f"job {int(np.argmin(lengths))} has no operations")
-        if self.num_machines < 1:
-            raise InvalidProblemError(f"number of machines must be >= 1, got {self.num_machines}")
-        if n_ops and (self.machine.min() < 0 or self.machine.max() >= self.num_machines):
-            bad = int(np.flatnonzero((self.machine < 0) | (self.machine >= self.num_machines))[0])
-            raise InvalidProblemError(f"operation {bad}: machine {self.machine[bad]} out of range")
-        if (self.duration < 0).any():
-            bad = int(np.flatnonzero(self.duration < 0)[0])
-            raise InvalidProblemError(f"operation {bad}: negative duration {self.duration[bad]}")
-        self.job_of = np.repeat(np.arange(len(lengths)), lengths)
-        self.rank = np.arange(n_ops) - self.job_start[self.job_of]
-        for a in (self.machine, self.duration, self.job_start, self.job_of, self.rank):
-            a.setflags(write=False)
+        valid.same_length("durations", self.duration, n_ops, "machines")
+        valid.segments("job_start", self.job_start, n_ops, item="job", empty="no operations")
+        self.num_machines = valid.count("number of machines", self.num_machines, 1)
+        self.job_of, self.rank = valid.segment_index(self.job_start)
+        valid.in_range(self.machine, 0, self.num_machines - 1, "machine", self._where)
+        valid.nonnegative(self.duration, "duration", self._where)
+        valid.freeze(self.machine, self.duration, self.job_start, self.job_of, self.rank)
 
     # construction helpers -------------------------------------------------------------
     @classmethod
@@ -242,6 +231,9 @@ class JobShop(Problem):
 
     def _name(self, o: int) -> str:
         return f"(job {self.job_of[o]}, op {self.rank[o]})"
+
+    def _where(self, o: int) -> str:
+        return f"job {self.job_of[o]}, operation {self.rank[o]}"
 
     def solution_from_dict(self, data: dict[str, Any]) -> JobShopSolution:
         return JobShopSolution(*records_from_dict(data, machine_required=False))

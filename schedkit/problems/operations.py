@@ -1,5 +1,5 @@
-"""Shared by the shop problems (JSSP, FJSP): the JSON form of scheduled operations, their
-Gantt bars, and capped violation lists."""
+"""Shared by the shop problems (JSSP, FJSP): the JSON form of scheduled operations and their
+Gantt bars; shared by every class's checker: capped violation lists (:func:`report`)."""
 
 from __future__ import annotations
 

@@ -21,8 +21,9 @@ import numpy as np
 
 from schedkit.errors import InvalidProblemError, SolutionFormatError
 from schedkit.problems.base import GanttBar, Problem, Solution
+from schedkit.problems.operations import report
+from schedkit.problems.validation import first, freeze, int_array, nonnegative, segment_index, segments
 
-_MAX_REPORTED = 50  # violations listed per kind before summarising
 _MAX_CLOSURE = 3000  # activities; above, precedence-energy bounds are skipped
 _MAX_CLIQUE_CANDIDATES = 1500
 
@@ -86,54 +87,45 @@ class Rcpsp(Problem):
     _cache: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.duration = np.ascontiguousarray(self.duration, dtype=np.int64)
-        n = len(self.duration)
-        self.capacity = np.ascontiguousarray(self.capacity, dtype=np.int64).ravel()
-        self.demand = np.ascontiguousarray(self.demand, dtype=np.int64)
-        if self.demand.size == n * len(self.capacity):
-            self.demand = self.demand.reshape(n, len(self.capacity))
-        self.succ_ptr = np.ascontiguousarray(self.succ_ptr, dtype=np.int64)
-        self.succ_idx = np.ascontiguousarray(self.succ_idx, dtype=np.int64)
-        k = len(self.capacity)
-        if self.demand.shape != (n, k):
-            raise InvalidProblemError(f"demand matrix is {self.demand.shape}, expected ({n}, {k})")
-        if (self.duration < 0).any():
-            j = int(np.flatnonzero(self.duration < 0)[0])
-            raise InvalidProblemError(f"activity {j + 1}: negative duration {self.duration[j]}")
-        if (self.demand < 0).any():
-            j, r = np.argwhere(self.demand < 0)[0]
-            raise InvalidProblemError(f"activity {j + 1}: negative demand {self.demand[j, r]} on R{r + 1}")
-        if (self.capacity < 0).any():
-            r = int(np.flatnonzero(self.capacity < 0)[0])
-            raise InvalidProblemError(f"resource R{r + 1}: negative capacity {self.capacity[r]}")
-        over = self.demand > self.capacity[None, :]
-        if over.any():
-            j, r = np.argwhere(over)[0]
+        self.duration = int_array("duration", self.duration)
+        self.capacity = int_array("capacity", self.capacity, ndim=None)
+        n, k = len(self.duration), len(self.capacity)
+        demand = int_array("demand", self.demand, ndim=None)
+        if demand.size != n * k:
+            shape = np.shape(self.demand)
+            raise InvalidProblemError(f"demand matrix is {shape}, expected ({n}, {k})")
+        self.demand = demand.reshape(n, k)
+        self.succ_ptr = int_array("succ_ptr", self.succ_ptr)
+        self.succ_idx = int_array("succ_idx", self.succ_idx)
+        nonnegative(self.duration, "duration", _activity)
+        nonnegative(self.demand, "demand", lambda j, r: f"activity {j + 1} on R{r + 1}")
+        nonnegative(self.capacity, "capacity", lambda r: f"resource R{r + 1}")
+        over = first(self.demand > self.capacity[None, :])
+        if over is not None:
+            j, r = over
             raise InvalidProblemError(
                 f"activity {j + 1} demands {self.demand[j, r]} of R{r + 1}, capacity is {self.capacity[r]}"
             )
-        if len(self.succ_ptr) != n + 1 or self.succ_ptr[0] != 0 or self.succ_ptr[-1] != len(self.succ_idx):
-            raise InvalidProblemError("successor pointers do not match the successor list")
-        if (np.diff(self.succ_ptr) < 0).any():
-            raise InvalidProblemError("successor pointers must be non-decreasing")
-        self.edge_from = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.succ_ptr))
+        segments("succ_ptr", self.succ_ptr, len(self.succ_idx), parts=n, item="activity")
+        self.edge_from, _ = segment_index(self.succ_ptr)
         self.edge_to = self.succ_idx
-        if len(self.edge_to) and (self.edge_to.min() < 0 or self.edge_to.max() >= n):
-            e = int(np.flatnonzero((self.edge_to < 0) | (self.edge_to >= n))[0])
+        bad = first((self.edge_to < 0) | (self.edge_to >= n))
+        if bad is not None:
+            e = bad[0]
             raise InvalidProblemError(
                 f"activity {self.edge_from[e] + 1}: successor {self.edge_to[e] + 1} does not exist"
             )
-        cycle = find_cycle(n, self.succ_ptr, self.succ_idx)
-        if cycle is not None:
-            path = " -> ".join(str(j + 1) for j in [*cycle, cycle[0]])
+        self.topo_order = _topological_order(n, self.succ_ptr, self.succ_idx)
+        if len(self.topo_order) < n:  # only a cycle leaves activities unordered
+            cycle = find_cycle(n, self.succ_ptr, self.succ_idx) or []
+            path = " -> ".join(str(j + 1) for j in [*cycle, *cycle[:1]])
             raise InvalidProblemError(f"precedence cycle: {path}")
         order = np.argsort(self.edge_to, kind="stable")
         self.pred_idx = self.edge_from[order]
         self.pred_ptr = np.concatenate([[0], np.cumsum(np.bincount(self.edge_to, minlength=n))]).astype(
             np.int64
         )
-        self.topo_order = _topological_order(n, self.succ_ptr, self.succ_idx)
-        for a in (
+        freeze(
             self.duration,
             self.demand,
             self.capacity,
@@ -143,8 +135,7 @@ class Rcpsp(Problem):
             self.pred_ptr,
             self.pred_idx,
             self.topo_order,
-        ):
-            a.setflags(write=False)
+        )
 
     # construction ------------------------------------------------------------------------
     @classmethod
@@ -338,14 +329,14 @@ class Rcpsp(Problem):
         if len(start) < n:
             present = np.concatenate([present, np.zeros(n - len(start), dtype=bool)])
             start = np.concatenate([start, np.zeros(n - len(start), dtype=np.int64)])
-        _report(out, np.flatnonzero(~present), lambda j: f"activity {j + 1} missing")
-        _report(
+        report(out, np.flatnonzero(~present), lambda j: f"activity {j + 1} missing")
+        report(
             out, np.flatnonzero(present & (start < 0)), lambda j: f"activity {j + 1} starts at {start[j]} < 0"
         )
         end = start + self.duration
         a, b = self.edge_from, self.edge_to
         bad = np.flatnonzero(present[a] & present[b] & (start[b] < end[a]))
-        _report(
+        report(
             out,
             bad,
             lambda e: (
@@ -365,7 +356,7 @@ class Rcpsp(Problem):
             t_at, u_at = times[last], usage[last]
             for r in range(self.num_resources):
                 over = np.flatnonzero(u_at[:, r] > self.capacity[r])
-                _report(
+                report(
                     out,
                     over,
                     lambda i, r=r: (
@@ -449,8 +440,5 @@ def _topological_order(n: int, succ_ptr: np.ndarray, succ_idx: np.ndarray) -> np
     return np.array(order, dtype=np.int64)
 
 
-def _report(out: list[str], items: np.ndarray, message: Any) -> None:
-    for i in items[:_MAX_REPORTED]:
-        out.append(message(int(i)))
-    if len(items) > _MAX_REPORTED:
-        out.append(f"... and {len(items) - _MAX_REPORTED} more of the same kind")
+def _activity(j: int) -> str:
+    return f"activity {j + 1}"

@@ -17,8 +17,8 @@ import numpy as np
 
 from schedkit.errors import InvalidProblemError, SolutionFormatError
 from schedkit.problems.base import GanttBar, Problem, Solution
-
-_MAX_REPORTED = 50
+from schedkit.problems.operations import report
+from schedkit.problems.validation import freeze, int_array, nonnegative, same_length
 
 
 @dataclass(eq=False)
@@ -59,24 +59,18 @@ class Tardiness(Problem):
     weighted: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        self.p = np.array(self.p, dtype=np.int64).ravel()
-        self.d = np.array(self.d, dtype=np.int64).ravel()
+        self.p = int_array("p", self.p, ndim=None)
+        self.d = int_array("d", self.d, ndim=None)
         n = len(self.p)
         if n < 1:
-            raise InvalidProblemError("a tardiness instance needs at least one job")
-        if len(self.d) != n:
-            raise InvalidProblemError(f"{n} processing times but {len(self.d)} due dates")
+            raise InvalidProblemError("p: expected at least one job (processing time), got []")
+        same_length("due dates", self.d, n, "processing times")
         self.weighted = self.w is not None
-        w = np.ones(n, dtype=np.int64) if self.w is None else np.array(self.w, dtype=np.int64).ravel()
-        if len(w) != n:
-            raise InvalidProblemError(f"{n} processing times but {len(w)} weights")
-        self.w = w
+        self.w = np.ones(n, dtype=np.int64) if self.w is None else int_array("w", self.w, ndim=None)
+        same_length("weights", self.w, n, "processing times")
         for label, arr in (("processing time", self.p), ("due date", self.d), ("weight", self.w)):
-            if (arr < 0).any():
-                j = int(np.flatnonzero(arr < 0)[0])
-                raise InvalidProblemError(f"job {j}: negative {label} {arr[j]}")
-        for a in (self.p, self.d, self.w):
-            a.setflags(write=False)
+            nonnegative(arr, label, _job)
+        freeze(self.p, self.d, self.w)
 
     # sizes -------------------------------------------------------------------------------
     @property
@@ -132,11 +126,11 @@ class Tardiness(Problem):
         n = self.num_jobs
         out: list[str] = []
         unknown = np.flatnonzero((seq < 0) | (seq >= n))
-        _report(out, unknown, lambda k: f"position {k}: unknown job {seq[k]} (jobs are 0..{n - 1})")
+        report(out, unknown, lambda k: f"position {k}: unknown job {seq[k]} (jobs are 0..{n - 1})")
         known = seq[(seq >= 0) & (seq < n)]
         counts = np.bincount(known, minlength=n)
-        _report(out, np.flatnonzero(counts > 1), lambda j: f"job {j} sequenced {counts[j]} times")
-        _report(out, np.flatnonzero(counts == 0), lambda j: f"job {j} missing from the sequence")
+        report(out, np.flatnonzero(counts > 1), lambda j: f"job {j} sequenced {counts[j]} times")
+        report(out, np.flatnonzero(counts == 0), lambda j: f"job {j} missing from the sequence")
         return out
 
     def lower_bound(self) -> int:
@@ -188,8 +182,5 @@ class Tardiness(Problem):
         return bars
 
 
-def _report(out: list[str], items: np.ndarray, message: Any) -> None:
-    for i in items[:_MAX_REPORTED]:
-        out.append(message(int(i)))
-    if len(items) > _MAX_REPORTED:
-        out.append(f"... and {len(items) - _MAX_REPORTED} more of the same kind")
+def _job(j: int) -> str:
+    return f"job {j}"

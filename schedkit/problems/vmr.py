@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from schedkit.errors import InvalidProblemError, SolutionFormatError
+from schedkit.problems import validation as valid
 from schedkit.problems.base import Problem, Solution
 
 #: migration number limit used when none is given (see the module docstring)
@@ -160,62 +161,51 @@ class VMRescheduling(Problem):
     meta: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        i64 = np.int64
-        self.pm_cpu = np.array(self.pm_cpu, dtype=i64).reshape(-1, 2)
-        self.pm_mem = np.array(self.pm_mem, dtype=i64).reshape(-1, 2)
+        self.pm_cpu = valid.int_array("pm_cpu", self.pm_cpu, shape=(-1, 2))
         n_pm = len(self.pm_cpu)
-        self.vm_cpu = np.array(self.vm_cpu, dtype=i64).reshape(-1)
-        self.vm_mem = np.array(self.vm_mem, dtype=i64).reshape(-1)
-        self.vm_pm = np.array(self.vm_pm, dtype=i64).reshape(-1)
-        self.vm_numa = np.array(self.vm_numa, dtype=i64).reshape(-1)
+        self.pm_mem = valid.int_array("pm_mem", self.pm_mem, shape=(-1, 2))
+        valid.same_length("PM memory rows", self.pm_mem, n_pm, "PM CPU rows")
+        self.vm_cpu = valid.int_array("vm_cpu", self.vm_cpu, ndim=None)
         n_vm = len(self.vm_cpu)
-        self.pm_active = np.ones(n_pm, bool) if self.pm_active is None else np.array(self.pm_active, bool)
-        self.migratable = np.ones(n_vm, bool) if self.migratable is None else np.array(self.migratable, bool)
-        if self.pm_mem.shape != (n_pm, 2) or self.pm_active.shape != (n_pm,):
-            raise InvalidProblemError("PM arrays differ in length")
-        if any(len(a) != n_vm for a in (self.vm_mem, self.vm_pm, self.vm_numa, self.migratable)):
-            raise InvalidProblemError("VM arrays differ in length")
+        self.vm_mem = valid.int_array("vm_mem", self.vm_mem, ndim=None)
+        self.vm_pm = valid.int_array("vm_pm", self.vm_pm, ndim=None)
+        self.vm_numa = valid.int_array("vm_numa", self.vm_numa, ndim=None)
+        for label, arr in (
+            ("VM memory demands", self.vm_mem),
+            ("VM PMs", self.vm_pm),
+            ("VM NUMA codes", self.vm_numa),
+        ):
+            valid.same_length(label, arr, n_vm, "VM CPU demands")
+        self.pm_active = valid.bool_array("PM active flags", self.pm_active, n_pm, "PMs")
+        self.migratable = valid.bool_array("migratable flags", self.migratable, n_vm, "VMs")
         self.pm_names = tuple(self.pm_names) or tuple(f"pm{i}" for i in range(n_pm))
         self.vm_names = tuple(self.vm_names) or tuple(f"vm{i}" for i in range(n_vm))
         self.vm_types = tuple(self.vm_types) or tuple(
             f"{2 * c}c-2numa" if k == BOTH else f"{c}c"
             for c, k in zip(self.vm_cpu, self.vm_numa, strict=True)
         )
-        if len(self.pm_names) != n_pm or len(self.vm_names) != n_vm or len(self.vm_types) != n_vm:
-            raise InvalidProblemError("name lists differ in length from the data")
-        if isinstance(self.mnl, bool) or not isinstance(self.mnl, int | np.integer) or self.mnl < 0:
-            raise InvalidProblemError(f"migration number limit must be an integer >= 0, got {self.mnl!r}")
-        self.mnl = int(self.mnl)
+        valid.same_length("PM names", self.pm_names, n_pm, "PMs")
+        valid.same_length("VM names", self.vm_names, n_vm, "VMs")
+        valid.same_length("VM types", self.vm_types, n_vm, "VMs")
+        self.mnl = valid.count("migration number limit", self.mnl, 0)
         self._validate()
-        self.anti_affinity = tuple(np.unique(np.asarray(g, dtype=i64)) for g in self.anti_affinity)
+        self.anti_affinity = tuple(
+            np.unique(valid.int_array(f"anti-affinity group {g}", grp, ndim=None))
+            for g, grp in enumerate(self.anti_affinity)
+        )
         self._check_groups()
-        for a in (self.pm_cpu, self.pm_mem, self.vm_cpu, self.vm_mem, self.vm_pm, self.vm_numa):
-            a.setflags(write=False)
-        self.migratable.setflags(write=False)
-        self.pm_active.setflags(write=False)
+        valid.freeze(self.pm_cpu, self.pm_mem, self.vm_cpu, self.vm_mem, self.vm_pm, self.vm_numa)
+        valid.freeze(self.migratable, self.pm_active)
         self._vm_index = {n: i for i, n in enumerate(self.vm_names)}
         self._pm_index = {n: i for i, n in enumerate(self.pm_names)}
 
     def _validate(self) -> None:
-        n_pm = self.num_pms
         for arr, what in ((self.pm_cpu, "CPU"), (self.pm_mem, "memory")):
-            if (arr < 0).any():
-                p, j = np.argwhere(arr < 0)[0]
-                raise InvalidProblemError(
-                    f"PM {self.pm_names[p]}: negative {what} capacity {arr[p, j]} on NUMA node {j}"
-                )
+            valid.nonnegative(arr, f"{what} capacity", self._pm_node)
         for arr, what in ((self.vm_cpu, "CPU"), (self.vm_mem, "memory")):
-            if (arr < 0).any():
-                v = int(np.flatnonzero(arr < 0)[0])
-                raise InvalidProblemError(f"VM {self.vm_names[v]}: negative {what} demand {arr[v]}")
-        bad = np.flatnonzero((self.vm_pm < 0) | (self.vm_pm >= n_pm))
-        if len(bad):
-            raise InvalidProblemError(
-                f"VM {self.vm_names[bad[0]]}: PM index {self.vm_pm[bad[0]]} out of range"
-            )
-        bad = np.flatnonzero((self.vm_numa < 0) | (self.vm_numa > BOTH))
-        if len(bad):
-            raise InvalidProblemError(f"VM {self.vm_names[bad[0]]}: NUMA code {self.vm_numa[bad[0]]} invalid")
+            valid.nonnegative(arr, f"{what} demand", self._vm)
+        valid.in_range(self.vm_pm, 0, self.num_pms - 1, "PM index", self._vm)
+        valid.in_range(self.vm_numa, 0, BOTH, "NUMA code", self._vm)
         # a VM that fits on no NUMA node of any PM (both nodes of one PM for double-NUMA VMs)
         fit_one = (self.vm_cpu[:, None, None] <= self.pm_cpu[None]) & (
             self.vm_mem[:, None, None] <= self.pm_mem[None]
@@ -236,6 +226,12 @@ class VMRescheduling(Problem):
                 f"PM {self.pm_names[p]} NUMA node {j} is overloaded by its VMs "
                 f"(free CPU {free_c[p, j]}, free memory {free_m[p, j]} MB)"
             )
+
+    def _vm(self, v: int) -> str:
+        return f"VM {self.vm_names[v]}"
+
+    def _pm_node(self, p: int, j: int) -> str:
+        return f"PM {self.pm_names[p]} NUMA node {j}"
 
     def _check_groups(self) -> None:
         for g, members in enumerate(self.anti_affinity):
