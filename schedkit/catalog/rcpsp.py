@@ -98,3 +98,18 @@ for _rule, _text in _RULES.items():
                 f"{_scheme} SGS, {_text}{_extra}",
                 family="rule",
             )
+
+register_method(
+    KIND,
+    "ga",
+    "schedkit.solvers.search.rcpsp:solve",
+    "activity-list genetic algorithm, serial SGS + forward-backward improvement, seeded by the rules",
+    family="ls",
+    options={
+        "population": "activity lists kept per generation (default 40)",
+        "generations": "generations without a time limit (default 200); with one, an extra stop",
+        "mutation": "shift-mutation probability per position of a child (default 0.02)",
+        "restart": "generations without improvement before the population is rebuilt (default 30)",
+    },
+    warm_up=("schedkit.solvers.search.rcpsp_kernel:warm_up",),
+)

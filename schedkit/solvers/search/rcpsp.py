@@ -1,0 +1,184 @@
+"""Activity-list genetic algorithm for the RCPSP (method ``ga``).
+
+Hartmann's GA on precedence-feasible activity lists: two-point precedence-preserving crossover,
+shift mutation, ranking selection (parents and children pooled, the best distinct schedules
+survive). Every child is decoded by the compiled serial SGS and improved by forward-backward
+improvement (double justification); the justified schedule re-encodes the child's list. The
+first population holds every priority-rule schedule with FBI (so the result is never worse than
+the best ``rule:*+fbi``), the hint when one is given, and lists sampled from LFT priorities
+with random bias. After ``restart`` generations without improvement the population is rebuilt
+around the best list.
+
+The search stops when the time limit expires, on a stop request, or when the best makespan
+reaches the lower bound max(critical path, energy bound) (status OPTIMAL). Without a time limit
+it runs ``generations`` generations, so one seed always gives the same result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from schedkit.context import SolveContext
+from schedkit.errors import InvalidProblemError
+from schedkit.problems.rcpsp import Rcpsp, RcpspSolution
+from schedkit.result import Result, Status
+from schedkit.solvers.rules.rcpsp import priorities, schedule
+from schedkit.solvers.search import rcpsp_kernel as kern
+
+_MAX_PROFILE_CELLS = 100_000_000  # horizon x resources of the time-indexed profile
+_FBI_PASSES = 50
+SEED_RULES = ("lft", "lst", "mts", "grpw", "mslk")
+
+
+class _Decoder:
+    """The problem's arrays and a shared resource-profile workspace for the kernels."""
+
+    def __init__(self, problem: Rcpsp) -> None:
+        p = problem
+        horizon = int(p.duration.sum()) + 1
+        if horizon * max(1, p.num_resources) > _MAX_PROFILE_CELLS:
+            raise InvalidProblemError(f"total duration {horizon - 1} is too long for the time-indexed SGS")
+        self.p = p
+        self.usage = np.zeros((horizon + 1, p.num_resources), dtype=np.int64)
+        self.rank = np.empty(p.num_activities, dtype=np.int64)
+        self.rank[p.topo_order] = np.arange(p.num_activities)
+        self.schedules = 0  # SGS passes run (decodings and justification passes)
+
+    def evaluate(self, alist: np.ndarray) -> tuple[np.ndarray, int]:
+        """Decode + FBI; ``alist`` is re-encoded in place. Returns (start, makespan)."""
+        p = self.p
+        start, passes = kern.evaluate(
+            alist,
+            p.duration,
+            p.demand,
+            p.capacity,
+            p.pred_ptr,
+            p.pred_idx,
+            p.succ_ptr,
+            p.succ_idx,
+            self.rank,
+            self.usage,
+            _FBI_PASSES,
+        )
+        self.schedules += passes
+        return start, int(kern.makespan(start, p.duration))
+
+    def from_priorities(self, prio: np.ndarray) -> np.ndarray:
+        p = self.p
+        return kern.priority_list(np.asarray(prio, dtype=np.float64), p.pred_ptr, p.succ_ptr, p.succ_idx)
+
+
+def lower_bound(problem: Rcpsp) -> int:
+    """max(critical-path length, energy bound)."""
+    return max(problem.critical_path_length(), problem.energy_bound())
+
+
+def _initial_lists(problem: Rcpsp, dec: _Decoder, ctx: SolveContext, rng: np.random.Generator, size: int):
+    """Rule schedules with FBI (serial and parallel SGS), the hint, then biased random samples."""
+    lists: list[np.ndarray] = []
+    for rule in SEED_RULES:
+        for scheme in ("serial", "parallel"):
+            lists.append(dec.from_priorities(schedule(problem, rule, scheme, fbi=True, seed=ctx.seed)))
+    hint = ctx.hint
+    if isinstance(hint, RcpspSolution) and len(hint.start) == problem.num_activities:
+        lists.append(dec.from_priorities(hint.start))
+    lft = priorities(problem, "lft")
+    spread = np.abs(lft).max() + 1.0
+    while len(lists) < size:
+        bias = rng.uniform(0.05, 0.6)
+        lists.append(dec.from_priorities(lft + bias * spread * rng.random(problem.num_activities)))
+    return lists
+
+
+def _mutate(dec: _Decoder, alist: np.ndarray, rng: np.random.Generator, rate: float) -> None:
+    p = dec.p
+    n = len(alist)
+    for _ in range(int(rng.binomial(n, rate))):
+        kern.shift(
+            alist, int(rng.integers(n)), float(rng.random()), p.pred_ptr, p.pred_idx, p.succ_ptr, p.succ_idx
+        )
+
+
+def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
+    """Registered as ``ga``; options ``population``, ``generations``, ``mutation``, ``restart``."""
+    size = ctx.int_option("population", 40, minimum=2)
+    generations = ctx.int_option("generations", 200, minimum=0)
+    rate = ctx.float_option("mutation", 0.02, 0.0, 1.0)
+    restart = ctx.int_option("restart", 30, minimum=1)
+    bounded_by_generations = ctx.time_limit is None or "generations" in ctx.options
+    n = problem.num_activities
+    lb = lower_bound(problem)
+    if n == 0:
+        return Result(Status.OPTIMAL, None, 0, RcpspSolution(np.zeros(0, dtype=np.int64)))
+    dec = _Decoder(problem)
+    rng = np.random.default_rng(ctx.seed)
+
+    pop: list[tuple[int, np.ndarray, np.ndarray]] = []  # (makespan, list, start)
+    best_ms, best_start = None, None
+
+    def consider(alist: np.ndarray) -> int:
+        nonlocal best_ms, best_start
+        start, ms = dec.evaluate(alist)
+        pop.append((ms, alist, start))
+        if best_ms is None or ms < best_ms:
+            best_ms, best_start = ms, start
+            ctx.incumbent = RcpspSolution(start.copy())
+        return ms
+
+    for alist in _initial_lists(problem, dec, ctx, rng, size):
+        consider(alist)
+    pop = _select(pop, size)
+
+    gen = stale = 0
+    while best_ms > lb and not ctx.expired() and not (bounded_by_generations and gen >= generations):
+        gen += 1
+        before = best_ms
+        parents = list(pop)
+        cdf = np.cumsum(_rank_weights(len(parents)))
+        for _ in range(size):
+            if ctx.expired():
+                break
+            mi, fi = np.minimum(np.searchsorted(cdf, rng.random(2)), len(parents) - 1)
+            q1, q2 = sorted(rng.integers(0, n + 1, size=2).tolist())
+            child = np.empty(n, dtype=np.int64)
+            kern.crossover(parents[mi][1], parents[fi][1], q1, q2, child)
+            _mutate(dec, child, rng, rate)
+            if consider(child) <= lb:
+                break
+        pop = _select(pop, size)
+        stale = 0 if best_ms < before else stale + 1
+        if stale >= restart and best_ms > lb:
+            stale = 0
+            keep = pop[:1]
+            pop = list(keep)
+            for _ in range(size - 1):
+                child = keep[0][1].copy()
+                _mutate(dec, child, rng, max(rate, 0.1))
+                consider(child)
+            pop = _select(pop, size)
+
+    status = Status.OPTIMAL if best_ms <= lb else Status.FEASIBLE
+    stats = {"schedules": dec.schedules, "generations": gen, "population": size}
+    return Result(status, None, lb, RcpspSolution(best_start), stats=stats)
+
+
+def _rank_weights(m: int) -> np.ndarray:
+    """Linear ranking: the best of ``m`` is drawn twice as often as the median."""
+    w = np.arange(m, 0, -1, dtype=np.float64)
+    return w / w.sum()
+
+
+def _select(pop: list[tuple[int, np.ndarray, np.ndarray]], size: int) -> list:
+    """The ``size`` shortest distinct schedules, shortest first (stable, so deterministic)."""
+    pop.sort(key=lambda item: item[0])
+    seen: set[bytes] = set()
+    out = []
+    for item in pop:
+        key = item[2].tobytes()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(item)
+        if len(out) == size:
+            break
+    return out
