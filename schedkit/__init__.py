@@ -47,13 +47,26 @@ __all__ = [
     "UnknownMethodError",
     "SolutionFormatError",
     "SolverBugError",
+    # builders (schedkit.problems.builders), imported on first use
+    "jobshop",
+    "flexible_jobshop",
+    "tardiness",
+    "rcpsp",
+    "vm_rescheduling",
 ]
+
+_BUILDERS = ("jobshop", "flexible_jobshop", "tardiness", "rcpsp", "vm_rescheduling")
 
 
 def __getattr__(name: str) -> object:
-    """``sk.plot`` (charts) is imported on first use: matplotlib stays out of ``import schedkit``."""
+    """``sk.plot`` (charts) and the builders (``sk.jobshop`` ...) are imported on first use:
+    matplotlib and numpy stay out of ``import schedkit``."""
     if name == "plot":
         import importlib
 
         return importlib.import_module("schedkit.plot")
+    if name in _BUILDERS:
+        from schedkit.problems import builders
+
+        return getattr(builders, name)
     raise AttributeError(f"module 'schedkit' has no attribute {name!r}")

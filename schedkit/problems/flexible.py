@@ -120,14 +120,32 @@ class FlexibleJobShop(Problem):
         num_machines: int | None = None,
         name: str = "fjsp",
     ) -> FlexibleJobShop:
-        """Build from jobs given as lists of operations, each a list of ``(machine, duration)``."""
-        ops = [alts for job in jobs for alts in job]
-        machine = [mc for alts in ops for mc, _ in alts]
-        duration = [d for alts in ops for _, d in alts]
-        job_start = np.concatenate([[0], np.cumsum([len(job) for job in jobs])])
-        alt_start = np.concatenate([[0], np.cumsum([len(alts) for alts in ops])])
+        """Build from jobs given as lists of operations, each a list of ``(machine, duration)``
+        alternatives (its eligible machines).
+
+        Machines are numbered from 0; ``num_machines`` defaults to the largest one plus 1.
+        Raises InvalidProblemError naming the job, operation and alternative of a bad entry.
+        """
+        machine: list[int] = []
+        duration: list[int] = []
+        job_lengths: list[int] = []
+        alt_lengths: list[int] = []
+        for j, job in enumerate(valid.entries("jobs", jobs, "job")):
+            ops = valid.entries(f"job {j}", job, "operation")
+            job_lengths.append(len(ops))
+            for k, alts in enumerate(ops):
+                where = f"job {j}, operation {k}"
+                alts = valid.entries(where, alts, "(machine, duration) alternative")
+                alt_lengths.append(len(alts))
+                for i, alt in enumerate(alts):
+                    fields = ("machine", "duration")
+                    m, d = valid.record(f"{where}, alternative {i}", alt, fields, minimum=0)
+                    machine.append(m)
+                    duration.append(d)
+        job_start = np.concatenate([[0], np.cumsum(job_lengths)])
+        alt_start = np.concatenate([[0], np.cumsum(alt_lengths)])
         if num_machines is None:
-            num_machines = max(machine, default=-1) + 1
+            num_machines = max(machine) + 1
         return cls(job_start, alt_start, np.array(machine), np.array(duration), num_machines, name)
 
     @classmethod

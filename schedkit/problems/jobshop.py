@@ -66,12 +66,24 @@ class JobShop(Problem):
     def from_jobs(
         cls, jobs: Sequence[Sequence[tuple[int, int]]], num_machines: int | None = None, name: str = "jssp"
     ) -> JobShop:
-        """Build from one list of ``(machine, duration)`` pairs per job."""
-        machine = [m for job in jobs for m, _ in job]
-        duration = [d for job in jobs for _, d in job]
-        starts = np.concatenate([[0], np.cumsum([len(job) for job in jobs])])
+        """Build from one list of ``(machine, duration)`` pairs per job, in technological order.
+
+        Machines are numbered from 0; ``num_machines`` defaults to the largest one plus 1.
+        Raises InvalidProblemError naming the job and operation of a bad entry.
+        """
+        machine: list[int] = []
+        duration: list[int] = []
+        lengths = []
+        for j, job in enumerate(valid.entries("jobs", jobs, "job")):
+            ops = valid.entries(f"job {j}", job, "(machine, duration) operation")
+            lengths.append(len(ops))
+            for k, op in enumerate(ops):
+                m, d = valid.record(f"job {j}, operation {k}", op, ("machine", "duration"), minimum=0)
+                machine.append(m)
+                duration.append(d)
+        starts = np.concatenate([[0], np.cumsum(lengths)])
         if num_machines is None:
-            num_machines = max(machine, default=-1) + 1
+            num_machines = max(machine) + 1
         return cls(np.array(machine), np.array(duration), starts, num_machines, name)
 
     @classmethod

@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from schedkit.errors import InvalidProblemError, SolutionFormatError
+from schedkit.problems import validation as valid
 from schedkit.problems.base import GanttBar, Problem, Solution
 from schedkit.problems.operations import report
-from schedkit.problems.validation import first, freeze, int_array, nonnegative, segment_index, segments
 
 _MAX_CLOSURE = 3000  # activities; above, precedence-energy bounds are skipped
 _MAX_CLIQUE_CANDIDATES = 1500
@@ -87,29 +87,29 @@ class Rcpsp(Problem):
     _cache: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.duration = int_array("duration", self.duration)
-        self.capacity = int_array("capacity", self.capacity, ndim=None)
+        self.duration = valid.int_array("duration", self.duration)
+        self.capacity = valid.int_array("capacity", self.capacity, ndim=None)
         n, k = len(self.duration), len(self.capacity)
-        demand = int_array("demand", self.demand, ndim=None)
+        demand = valid.int_array("demand", self.demand, ndim=None)
         if demand.size != n * k:
             shape = np.shape(self.demand)
             raise InvalidProblemError(f"demand matrix is {shape}, expected ({n}, {k})")
         self.demand = demand.reshape(n, k)
-        self.succ_ptr = int_array("succ_ptr", self.succ_ptr)
-        self.succ_idx = int_array("succ_idx", self.succ_idx)
-        nonnegative(self.duration, "duration", _activity)
-        nonnegative(self.demand, "demand", lambda j, r: f"activity {j + 1} on R{r + 1}")
-        nonnegative(self.capacity, "capacity", lambda r: f"resource R{r + 1}")
-        over = first(self.demand > self.capacity[None, :])
+        self.succ_ptr = valid.int_array("succ_ptr", self.succ_ptr)
+        self.succ_idx = valid.int_array("succ_idx", self.succ_idx)
+        valid.nonnegative(self.duration, "duration", _activity)
+        valid.nonnegative(self.demand, "demand", lambda j, r: f"activity {j + 1} on R{r + 1}")
+        valid.nonnegative(self.capacity, "capacity", lambda r: f"resource R{r + 1}")
+        over = valid.first(self.demand > self.capacity[None, :])
         if over is not None:
             j, r = over
             raise InvalidProblemError(
                 f"activity {j + 1} demands {self.demand[j, r]} of R{r + 1}, capacity is {self.capacity[r]}"
             )
-        segments("succ_ptr", self.succ_ptr, len(self.succ_idx), parts=n, item="activity")
-        self.edge_from, _ = segment_index(self.succ_ptr)
+        valid.segments("succ_ptr", self.succ_ptr, len(self.succ_idx), parts=n, item="activity")
+        self.edge_from, _ = valid.segment_index(self.succ_ptr)
         self.edge_to = self.succ_idx
-        bad = first((self.edge_to < 0) | (self.edge_to >= n))
+        bad = valid.first((self.edge_to < 0) | (self.edge_to >= n))
         if bad is not None:
             e = bad[0]
             raise InvalidProblemError(
@@ -125,7 +125,7 @@ class Rcpsp(Problem):
         self.pred_ptr = np.concatenate([[0], np.cumsum(np.bincount(self.edge_to, minlength=n))]).astype(
             np.int64
         )
-        freeze(
+        valid.freeze(
             self.duration,
             self.demand,
             self.capacity,
@@ -147,14 +147,43 @@ class Rcpsp(Problem):
         successors: Sequence[Sequence[int]],
         name: str = "rcpsp",
     ) -> Rcpsp:
-        """Build from Python lists; ``successors[j]`` holds 0-based activity indices."""
-        n = len(durations)
-        if len(successors) != n or len(demands) != n:
-            raise InvalidProblemError("durations, demands and successors differ in length")
-        ptr = np.concatenate([[0], np.cumsum([len(s) for s in successors])]).astype(np.int64)
-        idx = np.array([s for ss in successors for s in ss], dtype=np.int64)
-        dem = np.array(demands, dtype=np.int64).reshape(n, len(capacities))
-        return cls(np.array(durations), dem, np.array(capacities), ptr, idx, name)
+        """Build from Python lists (or arrays): per activity its duration, its demand on each
+        resource and its successors (0-based activity indices); one capacity per resource.
+
+        Raises InvalidProblemError naming the argument and index of a bad entry
+        (``demands[2][0]``, ``successors[1]``), 0-based like the arguments.
+        """
+        dur = valid.int_array("durations", valid.entries("durations", durations, "activity duration"))
+        n = len(dur)
+        cap = valid.int_array("capacities", capacities)
+        k = len(cap)
+        dem = _demand_matrix(demands, n, k)
+        valid.nonnegative(dur, "duration", lambda j: f"durations[{j}]")
+        valid.nonnegative(cap, "capacity", lambda r: f"capacities[{r}]")
+        valid.nonnegative(dem, "demand", lambda j, r: f"demands[{j}][{r}]")
+        over = valid.first(dem > cap[None, :])
+        if over is not None:
+            j, r = over
+            raise InvalidProblemError(
+                f"demands[{j}][{r}]: demand {dem[j, r]} exceeds capacity {cap[r]} (capacities[{r}])"
+            )
+        succ = valid.entries("successors", successors, "list", minimum=0)
+        valid.same_length("successor lists", succ, n, "durations")
+        lists = [valid.entries(f"successors[{j}]", ss, "activity index", 0) for j, ss in enumerate(succ)]
+        ptr = np.concatenate([[0], np.cumsum([len(ss) for ss in lists])]).astype(np.int64)
+        idx = valid.int_array("successors", [s for ss in lists for s in ss])
+        owner, _ = valid.segment_index(ptr)
+        bad = valid.first((idx < 0) | (idx >= n))
+        if bad is not None:
+            e = bad[0]
+            raise InvalidProblemError(
+                f"successors[{owner[e]}]: activity {idx[e]} does not exist (activities are 0..{n - 1})"
+            )
+        cycle = find_cycle(n, ptr, idx)
+        if cycle is not None:
+            path = " -> ".join(str(j) for j in [*cycle, cycle[0]])
+            raise InvalidProblemError(f"successors: precedence cycle {path} (0-based activity indices)")
+        return cls(dur, dem, cap, ptr, idx, name)
 
     # sizes and structure -------------------------------------------------------------------
     @property
@@ -438,6 +467,23 @@ def _topological_order(n: int, succ_ptr: np.ndarray, succ_idx: np.ndarray) -> np
             if indeg[w] == 0:
                 ready.append(int(w))
     return np.array(order, dtype=np.int64)
+
+
+def _demand_matrix(demands: Any, n: int, k: int) -> np.ndarray:
+    """``demands`` as an (n, k) int64 matrix; the error names the first row of another length."""
+    try:
+        shape = np.shape(demands)
+    except ValueError:  # ragged rows
+        shape = ()
+    if shape != (n, k):
+        rows = valid.entries("demands", demands, "row", minimum=0)
+        valid.same_length("demand rows", rows, n, "durations")
+        for j, row in enumerate(rows):
+            if len(valid.entries(f"demands[{j}]", row, "demand", minimum=0)) != k:
+                raise InvalidProblemError(
+                    f"demands[{j}]: {len(row)} values for {k} resources, got {row!r:.80}"
+                )
+    return valid.int_array("demands", demands, shape=(n, k))
 
 
 def _activity(j: int) -> str:

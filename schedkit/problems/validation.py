@@ -46,9 +46,9 @@ def int_array(
         if bad is not None:
             raise InvalidProblemError(f"{name}: {arr[bad].item()!r} is not an integer")
     elif arr.size and arr.dtype.kind not in "iu":
-        bad = next((v for v in arr.ravel().tolist() if not _is_int(v)), None)
+        bad = _first_non_int(values if arr.dtype.kind in "USb" else arr.ravel().tolist())
         if bad is not None or arr.dtype.kind != "O":
-            shown = arr.ravel()[0] if bad is None else bad
+            shown = arr.ravel()[0].item() if bad is None else bad
             raise InvalidProblemError(f"{name}: {shown!r} is not an integer")
     out = np.array(arr, dtype=np.int64, order="C")
     if shape is not None:
@@ -160,8 +160,9 @@ def entries(where: str, value: Any, what: str, minimum: int = 1) -> Sequence[Any
     return value
 
 
-def record(where: str, value: Any, fields: Sequence[str]) -> tuple[int, ...]:
-    """``value`` as a tuple of integers, one per name in ``fields`` (e.g. machine, duration)."""
+def record(where: str, value: Any, fields: Sequence[str], minimum: int | None = None) -> tuple[int, ...]:
+    """``value`` as a tuple of integers (each >= ``minimum`` if given), one per name in
+    ``fields`` (e.g. machine, duration)."""
     if (
         isinstance(value, str | bytes)
         or not isinstance(value, Sequence | np.ndarray)
@@ -169,14 +170,26 @@ def record(where: str, value: Any, fields: Sequence[str]) -> tuple[int, ...]:
     ):
         shape = "(" + ", ".join(fields) + ")" + (" pair" if len(fields) == 2 else "")
         raise InvalidProblemError(f"{where}: expected a {shape}, got {value!r:.80}")
-    return tuple(integer(where, f, v) for f, v in zip(fields, value, strict=True))
+    return tuple(integer(where, f, v, minimum) for f, v in zip(fields, value, strict=True))
 
 
-def integer(where: str, label: str, value: Any) -> int:
-    """``value`` as an int (Python or numpy integer; bools and floats refused)."""
+def integer(where: str, label: str, value: Any, minimum: int | None = None) -> int:
+    """``value`` as an int (Python or numpy integer; bools and floats refused), >= ``minimum``
+    if given."""
     if not _is_int(value):
         raise InvalidProblemError(f"{where}: {label} {value!r:.40} is not an integer")
+    if minimum is not None and int(value) < minimum:
+        raise InvalidProblemError(f"{where}: {label} {int(value)} must be >= {minimum}")
     return int(value)
+
+
+def _first_non_int(values: Any) -> Any:
+    """The first entry of (nested lists) ``values`` that is not an integer, or None."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return None
+    if isinstance(values, Sequence | np.ndarray) and not isinstance(values, str | bytes):
+        return next((b for b in map(_first_non_int, values) if b is not None), None)
+    return None if _is_int(values) else values
 
 
 def _is_int(value: Any) -> bool:

@@ -27,6 +27,7 @@ length (``--max-steps 50``) and the setting of the study's headline Medium resul
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -198,6 +199,57 @@ class VMRescheduling(Problem):
         valid.freeze(self.migratable, self.pm_active)
         self._vm_index = {n: i for i, n in enumerate(self.vm_names)}
         self._pm_index = {n: i for i, n in enumerate(self.pm_names)}
+
+    @classmethod
+    def from_lists(
+        cls,
+        pms: Sequence[tuple[int, int]],
+        vms: Sequence[tuple[int, int, int, int | Sequence[int]]],
+        mnl: int = DEFAULT_MNL,
+        anti_affinity: Sequence[Sequence[int]] = (),
+        migratable: Sequence[bool] | None = None,
+        name: str = "vmr",
+    ) -> VMRescheduling:
+        """Build from Python lists: per PM ``(cpu, memory)``, the capacity of each of its two
+        NUMA nodes; per VM ``(cpu, memory, pm, numa)`` with ``numa`` 0, 1 or ``(0, 1)`` for a
+        double-NUMA VM (which uses ``cpu`` and ``memory`` on each node). PMs and VMs are
+        numbered from 0 (named ``pm<i>``/``vm<i>``); ``anti_affinity`` lists groups of VM
+        indices that must not share a PM; ``migratable`` one flag per VM (default all).
+
+        Raises InvalidProblemError naming the argument and index of a bad entry.
+        """
+        caps = [
+            valid.record(f"pms[{p}]", pm, ("cpu", "memory"), minimum=0)
+            for p, pm in enumerate(valid.entries("pms", pms, "(cpu, memory) PM"))
+        ]
+        rows = []
+        for v, vm in enumerate(valid.entries("vms", vms, "(cpu, memory, pm, numa) VM")):
+            where = f"vms[{v}]"
+            if isinstance(vm, str | bytes) or not isinstance(vm, Sequence | np.ndarray) or len(vm) != 4:
+                raise InvalidProblemError(f"{where}: expected (cpu, memory, pm, numa), got {vm!r:.80}")
+            cpu, mem, pm = valid.record(where, vm[:3], ("cpu", "memory", "pm"), minimum=0)
+            if pm >= len(caps):
+                raise InvalidProblemError(f"{where}: pm {pm} out of range 0..{len(caps) - 1}")
+            rows.append((cpu, mem, pm, _numa_code_of(where, vm[3])))
+        groups = valid.entries("anti_affinity", anti_affinity, "group of VM indices", minimum=0)
+        for g, group in enumerate(groups):
+            for x in valid.entries(f"anti_affinity[{g}]", group, "VM index", minimum=0):
+                if valid.integer(f"anti_affinity[{g}]", "VM", x, 0) >= len(rows):
+                    raise InvalidProblemError(f"anti_affinity[{g}]: VM {x} out of range 0..{len(rows) - 1}")
+        cap = np.array(caps, dtype=np.int64)
+        vm = np.array(rows, dtype=np.int64)
+        return cls(
+            pm_cpu=np.repeat(cap[:, :1], 2, axis=1),
+            pm_mem=np.repeat(cap[:, 1:], 2, axis=1),
+            vm_cpu=vm[:, 0],
+            vm_mem=vm[:, 1],
+            vm_pm=vm[:, 2],
+            vm_numa=vm[:, 3],
+            migratable=None if migratable is None else valid.entries("migratable", migratable, "flag", 0),
+            mnl=mnl,
+            anti_affinity=tuple(np.array(g, dtype=np.int64) for g in groups),
+            name=name,
+        )
 
     def _validate(self) -> None:
         for arr, what in ((self.pm_cpu, "CPU"), (self.pm_mem, "memory")):
@@ -463,6 +515,17 @@ class VMRescheduling(Problem):
         plan = self.plan(moves)
         plan.labels = labels
         return plan
+
+
+def _numa_code_of(where: str, value: Any) -> int:
+    """0, 1 or ``(0, 1)`` (also ``[0]``, ``[1]``) as a NUMA code; else an error naming ``where``."""
+    nodes = [value] if isinstance(value, int | np.integer) and not isinstance(value, bool) else value
+    if isinstance(nodes, Sequence | np.ndarray) and not isinstance(nodes, str):
+        if sorted(int(x) for x in nodes if isinstance(x, int | np.integer)) == [0, 1] and len(nodes) == 2:
+            return BOTH
+        if len(nodes) == 1 and isinstance(nodes[0], int | np.integer) and nodes[0] in (0, 1):
+            return int(nodes[0])
+    raise InvalidProblemError(f"{where}: numa must be 0, 1 or (0, 1), got {value!r:.40}")
 
 
 def _numa_code(value: Any, i: int) -> int:
