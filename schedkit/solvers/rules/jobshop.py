@@ -70,6 +70,7 @@ DEFAULT_SCHEME: dict[str, str] = {
     "random": "nondelay",
 }
 
+
 def parse_method(method: str) -> tuple[str, str]:
     """``"rule:mwkr/active"`` -> ``("mwkr", "active")``; the default scheme when none is given."""
     body = method.removeprefix("rule:")
