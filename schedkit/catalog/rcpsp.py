@@ -113,3 +113,22 @@ register_method(
     },
     warm_up=("schedkit.solvers.search.rcpsp_kernel:warm_up",),
 )
+register_method(
+    KIND,
+    "auto",
+    "schedkit.solvers.hybrid.rcpsp:solve",
+    "hybrid: activity-list GA and CP-SAT warm-started from each other; never worse than the best "
+    "rule+fbi, returns CP-SAT's bound",
+    family="hybrid",
+    exact=True,
+    options={
+        "cp_probe": "fraction of the time limit for the CP-SAT probe from the best rule (default 0.05)",
+        "ga_first": "fraction of the time limit for the first GA phase (default 0.1)",
+        "cp_first": "fraction of the time limit for the first CP-SAT phase (0.2; 0.6 to 62 activities)",
+        "cp_last": "fraction of the time limit for the last CP-SAT phase (default 0.15)",
+        "population": "GA: activity lists kept per generation (default 40)",
+        "mutation": "GA: shift-mutation probability per position (default 0.02)",
+        "restart": "GA: generations without improvement before the population is rebuilt (default 30)",
+    },
+    warm_up=("schedkit.solvers.search.rcpsp_kernel:warm_up",),
+)

@@ -314,8 +314,8 @@ class Rcpsp(Problem):
 
     # Problem contract ------------------------------------------------------------------------
     def lower_bound(self) -> int:
-        """The critical-path length."""
-        return self.critical_path_length()
+        """max(critical-path length, energy bound of each resource)."""
+        return max(self.critical_path_length(), self.energy_bound())
 
     def summary(self) -> dict[str, Any]:
         n = self.num_activities

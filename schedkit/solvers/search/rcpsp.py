@@ -16,6 +16,8 @@ it runs ``generations`` generations, so one seed always gives the same result.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from schedkit.context import SolveContext
@@ -68,11 +70,6 @@ class _Decoder:
         return kern.priority_list(np.asarray(prio, dtype=np.float64), p.pred_ptr, p.succ_ptr, p.succ_idx)
 
 
-def lower_bound(problem: Rcpsp) -> int:
-    """max(critical-path length, energy bound)."""
-    return max(problem.critical_path_length(), problem.energy_bound())
-
-
 def _initial_lists(problem: Rcpsp, dec: _Decoder, ctx: SolveContext, rng: np.random.Generator, size: int):
     """Rule schedules with FBI (serial and parallel SGS), the hint, then biased random samples."""
     lists: list[np.ndarray] = []
@@ -99,67 +96,97 @@ def _mutate(dec: _Decoder, alist: np.ndarray, rng: np.random.Generator, rate: fl
         )
 
 
-def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
-    """Registered as ``ga``; options ``population``, ``generations``, ``mutation``, ``restart``."""
-    size = ctx.int_option("population", 40, minimum=2)
-    generations = ctx.int_option("generations", 200, minimum=0)
-    rate = ctx.float_option("mutation", 0.02, 0.0, 1.0)
-    restart = ctx.int_option("restart", 30, minimum=1)
-    bounded_by_generations = ctx.time_limit is None or "generations" in ctx.options
-    n = problem.num_activities
-    lb = lower_bound(problem)
-    if n == 0:
-        return Result(Status.OPTIMAL, None, 0, RcpspSolution(np.zeros(0, dtype=np.int64)))
-    dec = _Decoder(problem)
-    rng = np.random.default_rng(ctx.seed)
+class ActivityListGA:
+    """The GA's state, so that a hybrid can run it in slices and feed it other schedules."""
 
-    pop: list[tuple[int, np.ndarray, np.ndarray]] = []  # (makespan, list, start)
-    best_ms, best_start = None, None
+    def __init__(self, problem: Rcpsp, ctx: SolveContext) -> None:
+        self.problem = problem
+        self.ctx = ctx
+        self.size = ctx.int_option("population", 40, minimum=2)
+        self.rate = ctx.float_option("mutation", 0.02, 0.0, 1.0)
+        self.restart = ctx.int_option("restart", 30, minimum=1)
+        self.lb = problem.lower_bound()
+        self.dec = _Decoder(problem)
+        self.rng = np.random.default_rng(ctx.seed)
+        self.pop: list[tuple[int, np.ndarray, np.ndarray]] = []  # (makespan, list, start)
+        self.best_ms: int | None = None
+        self.best_start: np.ndarray | None = None
+        self.generations = 0
+        self._stale = 0
+        for alist in _initial_lists(problem, self.dec, ctx, self.rng, self.size):
+            self._consider(alist)
+        self.pop = _select(self.pop, self.size)
+        self.initial_ms = self.best_ms
 
-    def consider(alist: np.ndarray) -> int:
-        nonlocal best_ms, best_start
-        start, ms = dec.evaluate(alist)
-        pop.append((ms, alist, start))
-        if best_ms is None or ms < best_ms:
-            best_ms, best_start = ms, start
-            ctx.incumbent = RcpspSolution(start.copy())
+    def _consider(self, alist: np.ndarray) -> int:
+        start, ms = self.dec.evaluate(alist)
+        self.pop.append((ms, alist, start))
+        if self.best_ms is None or ms < self.best_ms:
+            self.best_ms, self.best_start = ms, start
+            self.ctx.incumbent = RcpspSolution(start.copy())
         return ms
 
-    for alist in _initial_lists(problem, dec, ctx, rng, size):
-        consider(alist)
-    pop = _select(pop, size)
+    def inject(self, start: np.ndarray) -> None:
+        """Add the activity list of a schedule found elsewhere (e.g. by CP-SAT)."""
+        self._consider(self.dec.from_priorities(np.asarray(start, dtype=np.float64)))
+        self.pop = _select(self.pop, self.size)
 
-    gen = stale = 0
-    while best_ms > lb and not ctx.expired() and not (bounded_by_generations and gen >= generations):
-        gen += 1
-        before = best_ms
-        parents = list(pop)
-        cdf = np.cumsum(_rank_weights(len(parents)))
-        for _ in range(size):
-            if ctx.expired():
-                break
-            mi, fi = np.minimum(np.searchsorted(cdf, rng.random(2)), len(parents) - 1)
-            q1, q2 = sorted(rng.integers(0, n + 1, size=2).tolist())
-            child = np.empty(n, dtype=np.int64)
-            kern.crossover(parents[mi][1], parents[fi][1], q1, q2, child)
-            _mutate(dec, child, rng, rate)
-            if consider(child) <= lb:
-                break
-        pop = _select(pop, size)
-        stale = 0 if best_ms < before else stale + 1
-        if stale >= restart and best_ms > lb:
-            stale = 0
-            keep = pop[:1]
-            pop = list(keep)
-            for _ in range(size - 1):
-                child = keep[0][1].copy()
-                _mutate(dec, child, rng, max(rate, 0.1))
-                consider(child)
-            pop = _select(pop, size)
+    @property
+    def schedules(self) -> int:
+        return self.dec.schedules
 
-    status = Status.OPTIMAL if best_ms <= lb else Status.FEASIBLE
-    stats = {"schedules": dec.schedules, "generations": gen, "population": size}
-    return Result(status, None, lb, RcpspSolution(best_start), stats=stats)
+    def run(self, until: float | None = None, generations: int | None = None) -> None:
+        """Run generations until ``until`` (perf_counter), ``generations`` more, the bound or a stop."""
+        ctx, n, size, lb = self.ctx, self.problem.num_activities, self.size, self.lb
+        done = 0
+
+        def over() -> bool:
+            return ctx.expired() or (until is not None and time.perf_counter() >= until)
+
+        while self.best_ms > lb and not over() and not (generations is not None and done >= generations):
+            done += 1
+            self.generations += 1
+            before = self.best_ms
+            parents = list(self.pop)
+            cdf = np.cumsum(_rank_weights(len(parents)))
+            for _ in range(size):
+                if over():
+                    break
+                mi, fi = np.minimum(np.searchsorted(cdf, self.rng.random(2)), len(parents) - 1)
+                q1, q2 = sorted(self.rng.integers(0, n + 1, size=2).tolist())
+                child = np.empty(n, dtype=np.int64)
+                kern.crossover(parents[mi][1], parents[fi][1], q1, q2, child)
+                _mutate(self.dec, child, self.rng, self.rate)
+                if self._consider(child) <= lb:
+                    break
+            self.pop = _select(self.pop, size)
+            self._stale = 0 if self.best_ms < before else self._stale + 1
+            if self._stale >= self.restart and self.best_ms > lb:
+                self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Keep the best list; refill the population with strong mutations of it."""
+        self._stale = 0
+        keep = self.pop[:1]
+        self.pop = list(keep)
+        for _ in range(self.size - 1):
+            child = keep[0][1].copy()
+            _mutate(self.dec, child, self.rng, max(self.rate, 0.1))
+            self._consider(child)
+        self.pop = _select(self.pop, self.size)
+
+
+def solve(problem: Rcpsp, ctx: SolveContext) -> Result:
+    """Registered as ``ga``; options ``population``, ``generations``, ``mutation``, ``restart``."""
+    generations = ctx.int_option("generations", 200, minimum=0)
+    bounded_by_generations = ctx.time_limit is None or "generations" in ctx.options
+    if problem.num_activities == 0:
+        return Result(Status.OPTIMAL, None, 0, RcpspSolution(np.zeros(0, dtype=np.int64)))
+    ga = ActivityListGA(problem, ctx)
+    ga.run(generations=generations if bounded_by_generations else None)
+    status = Status.OPTIMAL if ga.best_ms <= ga.lb else Status.FEASIBLE
+    stats = {"schedules": ga.schedules, "generations": ga.generations, "population": ga.size}
+    return Result(status, None, ga.lb, RcpspSolution(ga.best_start), stats=stats)
 
 
 def _rank_weights(m: int) -> np.ndarray:
