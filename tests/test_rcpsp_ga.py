@@ -130,9 +130,9 @@ def test_same_seed_same_result_without_time_limit():
 
 def test_hint_is_a_population_member():
     p = sk.read(shared_path("rcpsp", "j30", "j3041_5.sm"))
-    good = sk.solve(p, "ga", seed=0)
-    plain = sk.solve(p, "ga", seed=0, generations=0)
-    hinted = sk.solve(p, "ga", seed=0, generations=0, hint=good.solution)
+    good = sk.solve(p, "ga", seed=0, population=20)
+    plain = sk.solve(p, "ga", seed=0, generations=0, population=20)
+    hinted = sk.solve(p, "ga", seed=0, generations=0, population=20, hint=good.solution)
     assert good.objective < plain.objective  # the hint matters on this instance
     assert hinted.objective == good.objective
 

@@ -79,7 +79,7 @@ def _check_rules(problem: Rcpsp, row: dict[str, str]) -> None:
         assert r.objective >= max(lb, cp), (problem.name, name, r.objective)
         if optimal:
             assert r.objective >= ub
-        assert r.lower_bound == cp
+        assert r.lower_bound == max(cp, problem.energy_bound())
 
 
 def test_every_rule_feasible_on_every_j30_instance():

@@ -106,7 +106,7 @@ register_method(
     "activity-list genetic algorithm, serial SGS + forward-backward improvement, seeded by the rules",
     family="ls",
     options={
-        "population": "activity lists kept per generation (default 40)",
+        "population": "activity lists kept per generation (default 100)",
         "generations": "generations without a time limit (default 200); with one, an extra stop",
         "mutation": "shift-mutation probability per position of a child (default 0.02)",
         "restart": "generations without improvement before the population is rebuilt (default 30)",
@@ -126,7 +126,7 @@ register_method(
         "ga_first": "fraction of the time limit for the first GA phase (default 0.1)",
         "cp_first": "fraction of the time limit for the first CP-SAT phase (0.2; 0.6 to 62 activities)",
         "cp_last": "fraction of the time limit for the last CP-SAT phase (default 0.15)",
-        "population": "GA: activity lists kept per generation (default 40)",
+        "population": "GA: activity lists kept per generation (default 100)",
         "mutation": "GA: shift-mutation probability per position (default 0.02)",
         "restart": "GA: generations without improvement before the population is rebuilt (default 30)",
     },

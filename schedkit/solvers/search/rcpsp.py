@@ -3,7 +3,8 @@
 Hartmann's GA on precedence-feasible activity lists: two-point precedence-preserving crossover,
 shift mutation, ranking selection (parents and children pooled, the best distinct schedules
 survive). Every child is decoded by the compiled serial SGS and improved by forward-backward
-improvement (double justification); the justified schedule re-encodes the child's list. The
+improvement (double justification); the justified schedule re-encodes the child's list. Children
+are bred in compiled batches; with two or more workers, two batches run at once in two threads. The
 first population holds every priority-rule schedule with FBI (so the result is never worse than
 the best ``rule:*+fbi``), the hint when one is given, and lists sampled from LFT priorities
 with random bias. After ``restart`` generations without improvement the population is rebuilt
@@ -17,6 +18,7 @@ it runs ``generations`` generations, so one seed always gives the same result.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -29,6 +31,9 @@ from schedkit.solvers.search import rcpsp_kernel as kern
 
 _MAX_PROFILE_CELLS = 100_000_000  # horizon x resources of the time-indexed profile
 _FBI_PASSES = 50
+#: activity lists kept per generation: 100 reached 1.30 % mean gap on five hard j120 instances at 30 s
+#: against 1.86 % for 40 (250: 1.29 %)
+POPULATION = 100
 SEED_RULES = ("lft", "lst", "mts", "grpw", "mslk")
 
 
@@ -64,6 +69,23 @@ class _Decoder:
         )
         self.schedules += passes
         return start, int(kern.makespan(start, p.duration))
+
+    def breed(
+        self,
+        parents: np.ndarray,
+        cdf: np.ndarray,
+        count: int,
+        rate: float,
+        seed: int,
+        lb: int,
+        usage: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+        """``count`` children decoded with FBI in one compiled call (see ``rcpsp_kernel.breed``)."""
+        p = self.p
+        return kern.breed(
+            parents, cdf, count, rate, seed, lb, p.duration, p.demand, p.capacity, p.pred_ptr, p.pred_idx,
+            p.succ_ptr, p.succ_idx, self.rank, usage, _FBI_PASSES,
+        )  # fmt: skip
 
     def from_priorities(self, prio: np.ndarray) -> np.ndarray:
         p = self.p
@@ -102,7 +124,7 @@ class ActivityListGA:
     def __init__(self, problem: Rcpsp, ctx: SolveContext) -> None:
         self.problem = problem
         self.ctx = ctx
-        self.size = ctx.int_option("population", 40, minimum=2)
+        self.size = ctx.int_option("population", POPULATION, minimum=2)
         self.rate = ctx.float_option("mutation", 0.02, 0.0, 1.0)
         self.restart = ctx.int_option("restart", 30, minimum=1)
         self.lb = problem.lower_bound()
@@ -113,6 +135,7 @@ class ActivityListGA:
         self.best_start: np.ndarray | None = None
         self.generations = 0
         self._stale = 0
+        self._usage2 = np.zeros_like(self.dec.usage)  # the second breeding thread's profile
         for alist in _initial_lists(problem, self.dec, ctx, self.rng, self.size):
             self._consider(alist)
         self.pop = _select(self.pop, self.size)
@@ -120,11 +143,14 @@ class ActivityListGA:
 
     def _consider(self, alist: np.ndarray) -> int:
         start, ms = self.dec.evaluate(alist)
+        self._add(ms, alist, start)
+        return ms
+
+    def _add(self, ms: int, alist: np.ndarray, start: np.ndarray) -> None:
         self.pop.append((ms, alist, start))
         if self.best_ms is None or ms < self.best_ms:
             self.best_ms, self.best_start = ms, start
             self.ctx.incumbent = RcpspSolution(start.copy())
-        return ms
 
     def inject(self, start: np.ndarray) -> None:
         """Add the activity list of a schedule found elsewhere (e.g. by CP-SAT)."""
@@ -136,33 +162,59 @@ class ActivityListGA:
         return self.dec.schedules
 
     def run(self, until: float | None = None, generations: int | None = None) -> None:
-        """Run generations until ``until`` (perf_counter), ``generations`` more, the bound or a stop."""
-        ctx, n, size, lb = self.ctx, self.problem.num_activities, self.size, self.lb
+        """Run generations until ``until`` (perf_counter), ``generations`` more, the bound or a stop.
+
+        With ``workers >= 2`` each generation breeds two batches of children at once, one per
+        thread (the compiled kernels release the GIL); the batches are merged in a fixed order,
+        so a seed still gives one result."""
+        ctx, size, lb = self.ctx, self.size, self.lb
+        threads = max(1, min(2, ctx.workers))
+        batch = max(1, min(size, 8 if until is not None else size))  # short batches keep the clock
         done = 0
 
         def over() -> bool:
             return ctx.expired() or (until is not None and time.perf_counter() >= until)
 
-        while self.best_ms > lb and not over() and not (generations is not None and done >= generations):
-            done += 1
-            self.generations += 1
-            before = self.best_ms
-            parents = list(self.pop)
-            cdf = np.cumsum(_rank_weights(len(parents)))
-            for _ in range(size):
-                if over():
-                    break
-                mi, fi = np.minimum(np.searchsorted(cdf, self.rng.random(2)), len(parents) - 1)
-                q1, q2 = sorted(self.rng.integers(0, n + 1, size=2).tolist())
-                child = np.empty(n, dtype=np.int64)
-                kern.crossover(parents[mi][1], parents[fi][1], q1, q2, child)
-                _mutate(self.dec, child, self.rng, self.rate)
-                if self._consider(child) <= lb:
-                    break
-            self.pop = _select(self.pop, size)
-            self._stale = 0 if self.best_ms < before else self._stale + 1
-            if self._stale >= self.restart and self.best_ms > lb:
-                self._rebuild()
+        pool = ThreadPoolExecutor(1, thread_name_prefix="rcpsp-ga") if threads > 1 else None
+        try:
+            while self.best_ms > lb and not over() and not (generations is not None and done >= generations):
+                done += 1
+                self.generations += 1
+                before = self.best_ms
+                parents = np.stack([item[1] for item in self.pop])
+                cdf = np.cumsum(_rank_weights(len(parents)))
+                made = 0
+                while made < size and not over() and self.best_ms > lb:
+                    count = min(batch, size - made)
+                    seeds = self.rng.integers(0, 2**31 - 1, size=threads)
+                    jobs = []
+                    if pool is not None:
+                        jobs.append(
+                            pool.submit(
+                                self.dec.breed,
+                                parents,
+                                cdf,
+                                count,
+                                self.rate,
+                                int(seeds[1]),
+                                lb,
+                                self._usage2,
+                            )
+                        )
+                    out = [self.dec.breed(parents, cdf, count, self.rate, int(seeds[0]), lb, self.dec.usage)]
+                    out += [job.result() for job in jobs]
+                    for lists, starts, spans, k, passes in out:
+                        self.dec.schedules += passes
+                        for c in range(k):
+                            self._add(int(spans[c]), lists[c], starts[c])
+                    made += count
+                self.pop = _select(self.pop, size)
+                self._stale = 0 if self.best_ms < before else self._stale + 1
+                if self._stale >= self.restart and self.best_ms > lb:
+                    self._rebuild()
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
 
     def _rebuild(self) -> None:
         """Keep the best list; refill the population with strong mutations of it."""

@@ -13,7 +13,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _earliest_fit(usage: np.ndarray, dem: np.ndarray, cap: np.ndarray, j: int, t: int, d: int) -> int:
     """Earliest time ``>= t`` at which activity ``j`` fits on the profile for ``d`` periods."""
     k = cap.shape[0]
@@ -32,7 +32,7 @@ def _earliest_fit(usage: np.ndarray, dem: np.ndarray, cap: np.ndarray, j: int, t
     return t
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def decode(
     alist: np.ndarray,
     dur: np.ndarray,
@@ -69,7 +69,7 @@ def decode(
     return start
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def makespan(start: np.ndarray, dur: np.ndarray) -> int:
     span = 0
     for j in range(start.shape[0]):
@@ -78,7 +78,7 @@ def makespan(start: np.ndarray, dur: np.ndarray) -> int:
     return span
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def encode(start: np.ndarray, rank: np.ndarray, alist: np.ndarray) -> None:
     """Write into ``alist`` the activities by start time, ties by topological ``rank`` (so the
     list of a precedence-feasible schedule is precedence-feasible)."""
@@ -91,7 +91,7 @@ def encode(start: np.ndarray, rank: np.ndarray, alist: np.ndarray) -> None:
         alist[q] = order[q]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def justify(
     start: np.ndarray,
     dur: np.ndarray,
@@ -142,7 +142,7 @@ def justify(
     return best, passes
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def evaluate(
     alist: np.ndarray,
     dur: np.ndarray,
@@ -166,7 +166,7 @@ def evaluate(
     return best, passes + 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def priority_list(
     prio: np.ndarray, pred_ptr: np.ndarray, succ_ptr: np.ndarray, succ_idx: np.ndarray
 ) -> np.ndarray:
@@ -189,7 +189,7 @@ def priority_list(
     return alist
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def crossover(mother: np.ndarray, father: np.ndarray, q1: int, q2: int, child: np.ndarray) -> None:
     """Two-point crossover (Hartmann): positions ``< q1`` from the mother, ``q1 .. q2-1`` the
     father's first activities not yet taken, the rest in the mother's order. Precedence-feasible
@@ -217,7 +217,7 @@ def crossover(mother: np.ndarray, father: np.ndarray, q1: int, q2: int, child: n
             k += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def shift(
     alist: np.ndarray,
     at: int,
@@ -254,6 +254,59 @@ def shift(
     alist[new] = a
 
 
+@numba.njit(cache=True, nogil=True)
+def breed(
+    parents: np.ndarray,
+    cdf: np.ndarray,
+    count: int,
+    rate: float,
+    seed: int,
+    lb: int,
+    dur: np.ndarray,
+    dem: np.ndarray,
+    cap: np.ndarray,
+    pred_ptr: np.ndarray,
+    pred_idx: np.ndarray,
+    succ_ptr: np.ndarray,
+    succ_idx: np.ndarray,
+    rank: np.ndarray,
+    usage: np.ndarray,
+    max_passes: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """One batch of ``count`` children of the ``parents`` rows (drawn by the cumulative weights
+    ``cdf``): crossover, shift mutation at ``rate`` per position, decoding and FBI. Stops early at
+    a child of makespan ``<= lb``. Returns (lists, starts, makespans, children made, SGS passes);
+    one ``seed`` gives one batch."""
+    np.random.seed(seed)
+    m, n = parents.shape
+    lists = np.empty((count, n), dtype=np.int64)
+    starts = np.empty((count, n), dtype=np.int64)
+    spans = np.empty(count, dtype=np.int64)
+    passes = 0
+    made = 0
+    for c in range(count):
+        mi = min(np.searchsorted(cdf, np.random.random()), m - 1)
+        fi = min(np.searchsorted(cdf, np.random.random()), m - 1)
+        q1 = np.random.randint(0, n + 1)
+        q2 = np.random.randint(0, n + 1)
+        if q1 > q2:
+            q1, q2 = q2, q1
+        child = lists[c]
+        crossover(parents[mi], parents[fi], q1, q2, child)
+        for _ in range(np.random.binomial(n, rate)):
+            shift(child, np.random.randint(0, n), np.random.random(), pred_ptr, pred_idx, succ_ptr, succ_idx)
+        start, p = evaluate(
+            child, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, rank, usage, max_passes
+        )
+        starts[c] = start
+        spans[c] = makespan(start, dur)
+        passes += p
+        made = c + 1
+        if spans[c] <= lb:
+            break
+    return lists, starts, spans, made, passes
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) every kernel with the argument types real calls use."""
     dur = np.array([0, 2, 3, 1, 0], dtype=np.int64)
@@ -271,3 +324,22 @@ def warm_up() -> None:
     shift(alist, 2, 0.5, pred_ptr, pred_idx, succ_ptr, succ_idx)
     decode(alist, dur, dem, cap, pred_ptr, pred_idx, usage)
     evaluate(alist, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, rank, usage, 10)
+    parents = np.stack([alist, alist])
+    breed(
+        parents,
+        np.array([0.5, 1.0]),
+        2,
+        0.1,
+        0,
+        0,
+        dur,
+        dem,
+        cap,
+        pred_ptr,
+        pred_idx,
+        succ_ptr,
+        succ_idx,
+        rank,
+        usage,
+        10,
+    )
