@@ -17,7 +17,7 @@ RULES_FBI = [m.name for m in sk.methods("rcpsp") if m.name.startswith("rule:") a
 def test_auto_proves_the_j30_optimum(name: str) -> None:
     ref = reference("rcpsp", "j30")[name]
     p = sk.read(shared_path("rcpsp", "j30", f"{name}.sm"))
-    r = sk.solve(p, "auto", time_limit=20, workers=2)
+    r = sk.solve(p, "auto", time_limit=60, workers=2)  # j3013_1 takes about 7 s; room for a busy machine
     assert sk.check(p, r.solution) == []
     assert r.status is sk.Status.OPTIMAL
     assert r.objective == r.lower_bound == int(ref["ub"])

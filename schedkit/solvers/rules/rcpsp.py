@@ -16,6 +16,7 @@ from schedkit.context import SolveContext
 from schedkit.errors import InvalidParameterError, InvalidProblemError
 from schedkit.problems.rcpsp import Rcpsp, RcpspSolution
 from schedkit.result import Result, Status
+from schedkit.solvers.rules.rcpsp_kernel import decode, earliest_fit, justify, priority_list
 
 RULES = ("lft", "lst", "mts", "grpw", "mslk", "random")
 SCHEMES = ("serial", "parallel")
@@ -24,61 +25,6 @@ _MAX_FBI_PASSES = 50
 
 
 # compiled kernels ---------------------------------------------------------------------------------
-@numba.njit(cache=True)
-def _fits(usage: np.ndarray, dem: np.ndarray, cap: np.ndarray, j: int, t: int, d: int) -> int:
-    """-1 if activity ``j`` fits on [t, t+d), else the first conflicting time."""
-    for tau in range(t, t + d):
-        for r in range(cap.shape[0]):
-            if usage[tau, r] + dem[j, r] > cap[r]:
-                return tau
-    return -1
-
-
-@numba.njit(cache=True)
-def _serial_sgs(
-    dur: np.ndarray,
-    dem: np.ndarray,
-    cap: np.ndarray,
-    pred_ptr: np.ndarray,
-    pred_idx: np.ndarray,
-    succ_ptr: np.ndarray,
-    succ_idx: np.ndarray,
-    prio: np.ndarray,
-    horizon: int,
-) -> np.ndarray:
-    n = dur.shape[0]
-    usage = np.zeros((horizon + 1, cap.shape[0]), dtype=np.int64)
-    start = np.full(n, -1, dtype=np.int64)
-    left = np.empty(n, dtype=np.int64)
-    for j in range(n):
-        left[j] = pred_ptr[j + 1] - pred_ptr[j]
-    for _ in range(n):
-        best = -1
-        for j in range(n):
-            if start[j] < 0 and left[j] == 0 and (best < 0 or prio[j] < prio[best]):
-                best = j
-        j = best
-        t = 0
-        for p in range(pred_ptr[j], pred_ptr[j + 1]):
-            i = pred_idx[p]
-            if start[i] + dur[i] > t:
-                t = start[i] + dur[i]
-        d = dur[j]
-        while True:
-            bad = _fits(usage, dem, cap, j, t, d)
-            if bad < 0:
-                break
-            t = bad + 1
-        for tau in range(t, t + d):
-            for r in range(cap.shape[0]):
-                usage[tau, r] += dem[j, r]
-        start[j] = t
-        left[j] = -1
-        for p in range(succ_ptr[j], succ_ptr[j + 1]):
-            left[succ_idx[p]] -= 1
-    return start
-
-
 @numba.njit(cache=True)
 def _parallel_sgs(
     dur: np.ndarray,
@@ -109,7 +55,7 @@ def _parallel_sgs(
                     if start[i] < 0 or start[i] + dur[i] > t:
                         ready = False
                         break
-                if not ready or _fits(usage, dem, cap, j, t, dur[j]) >= 0:
+                if not ready or earliest_fit(usage, dem, cap, j, t, dur[j]) != t:
                     continue
                 for tau in range(t, t + dur[j]):
                     for r in range(cap.shape[0]):
@@ -176,17 +122,13 @@ def serial_sgs(problem: Rcpsp, prio: np.ndarray) -> np.ndarray:
     """Start times of the serial SGS: the eligible activity of least ``prio`` is scheduled next,
     at its earliest precedence- and resource-feasible time."""
     p = problem
-    return _serial_sgs(
-        p.duration,
-        p.demand,
-        p.capacity,
-        p.pred_ptr,
-        p.pred_idx,
-        p.succ_ptr,
-        p.succ_idx,
-        np.asarray(prio, dtype=np.float64),
-        _horizon(p),
-    )
+    alist = priority_list(np.asarray(prio, dtype=np.float64), p.pred_ptr, p.succ_ptr, p.succ_idx)
+    return decode(alist, p.duration, p.demand, p.capacity, p.pred_ptr, p.pred_idx, _workspace(p))
+
+
+def _workspace(problem: Rcpsp) -> np.ndarray:
+    """A zeroed time-indexed resource profile for the SGS kernels."""
+    return np.zeros((_horizon(problem) + 1, problem.num_resources), dtype=np.int64)
 
 
 def parallel_sgs(problem: Rcpsp, prio: np.ndarray) -> np.ndarray:
@@ -215,32 +157,12 @@ def forward_backward(problem: Rcpsp, start: np.ndarray, max_passes: int = _MAX_F
     p = problem
     if p.num_activities == 0:
         return start
-    h = _horizon(p)
-    best, best_ms = start, _makespan(p, start)
-    cur = start
-    for _ in range(max_passes):
-        finish = (cur + p.duration).astype(np.float64)
-        rev = _serial_sgs(
-            p.duration, p.demand, p.capacity, p.succ_ptr, p.succ_idx, p.pred_ptr, p.pred_idx, -finish, h
-        )
-        span = _makespan(p, rev)
-        right = span - (rev + p.duration)  # the backward schedule in forward time
-        cur = _serial_sgs(
-            p.duration,
-            p.demand,
-            p.capacity,
-            p.pred_ptr,
-            p.pred_idx,
-            p.succ_ptr,
-            p.succ_idx,
-            right.astype(np.float64),
-            h,
-        )
-        ms = _makespan(p, cur)
-        if ms < best_ms:
-            best, best_ms = cur, ms
-        else:
-            break
+    rank = np.empty(p.num_activities, dtype=np.int64)
+    rank[p.topo_order] = np.arange(p.num_activities)
+    best, _ = justify(
+        np.asarray(start, dtype=np.int64), p.duration, p.demand, p.capacity, p.pred_ptr, p.pred_idx,
+        p.succ_ptr, p.succ_idx, rank, _workspace(p), max_passes,
+    )  # fmt: skip
     return best
 
 
