@@ -35,6 +35,7 @@ __all__ = [
     "load_solution",
     "methods",
     "read",
+    "reschedule",
     "save_solution",
     "solve",
     "write",
@@ -59,12 +60,16 @@ _BUILDERS = ("jobshop", "flexible_jobshop", "tardiness", "rcpsp", "vm_rescheduli
 
 
 def __getattr__(name: str) -> object:
-    """``sk.plot`` (charts) and the builders (``sk.jobshop`` ...) are imported on first use:
-    matplotlib and numpy stay out of ``import schedkit``."""
+    """``sk.plot`` (charts), ``sk.reschedule`` and the builders (``sk.jobshop`` ...) are imported
+    on first use: matplotlib and numpy stay out of ``import schedkit``."""
     if name == "plot":
         import importlib
 
         return importlib.import_module("schedkit.plot")
+    if name == "reschedule":  # schedkit.rescheduling.api; numpy stays out of 'import schedkit'
+        from schedkit.rescheduling.api import reschedule
+
+        return reschedule
     if name in _BUILDERS:
         from schedkit.problems import builders
 

@@ -47,6 +47,10 @@ def _validate_limits(time_limit: Any, workers: Any, seed: Any) -> None:
         raise InvalidParameterError(f"seed must be an integer in [0, {MAX_SEED}], got {seed!r}")
 
 
+#: the checks of solve()'s limits, public for the other entry points (sk.reschedule)
+validate_limits = _validate_limits
+
+
 def solve(
     problem: Problem,
     method: str | None = None,

@@ -1,0 +1,217 @@
+"""CP-SAT repair (``cpsat``) and full re-solve (``resolve``) of a rescheduling situation.
+
+One model for both: an interval per unfrozen operation (per eligible machine an optional one
+sharing its start in the flexible job-shop), frozen operations as constants, per machine a
+no-overlap over its operations' intervals and fixed intervals for its busy time (downtime,
+frozen operations running past ``at``); starts bounded below by ``at`` and the job's release.
+The objective is the combined one of :mod:`~schedkit.rescheduling.objective`, scaled to
+integers (a fractional stability weight is used to 1/1000). The model is warm-started from the
+right-shift schedule and bounded by its objective, so the answer is never worse: every end lies
+before that objective, the horizon.
+
+``cpsat`` minimises the combined objective with the user's stability weight, then, with option
+``polish`` (default true) and time left, keeps that objective and minimises the stability
+measure alone: among equally good schedules it returns one that moves least. The first phase
+takes at most 70 % of the time limit; without a limit the polish takes at most as long as the
+first phase did (at least 1 s). ``resolve``
+ignores stability (weight 0, no polish): the reference a repair is compared with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from schedkit.context import SolveContext
+from schedkit.rescheduling.objective import Goal, evaluate
+from schedkit.rescheduling.rightshift import repair
+from schedkit.rescheduling.situation import Situation
+from schedkit.result import Result, Status
+from schedkit.solvers.cpsat.runner import run_cpsat
+
+#: share of the time limit the first phase may take when ``polish`` runs after it
+FIRST_PHASE_SHARE = 0.7
+
+
+@dataclass
+class _Model:
+    model: cp_model.CpModel
+    start: dict[int, Any] = field(default_factory=dict)  # unfrozen operation -> start var
+    lits: dict[int, list[tuple[int, Any]]] = field(default_factory=dict)  # op -> [(machine, literal)]
+    objective: Any = 0
+    measure: Any = 0
+
+
+def _scale(w: float) -> tuple[int, int, bool]:
+    """(scale S, integer weight W, exact): the model minimises S*(makespan+tardiness) + W*measure."""
+    frac = Fraction(w).limit_denominator(1000)
+    exact = frac == Fraction(w)
+    return frac.denominator, frac.numerator, exact
+
+
+def build(sit: Situation, goal: Goal, horizon: int) -> _Model:
+    """The model of ``sit`` with every end at most ``horizon``."""
+    eff = sit.effective
+    cm = cp_model.CpModel()
+    out = _Model(cm)
+    n = eff.num_operations
+    ends: list[Any] = [0] * n
+    per_machine: list[list[Any]] = [[] for _ in range(eff.num_machines)]
+    for o in range(n):
+        if sit.is_frozen[o]:
+            ends[o] = int(sit.fixed_end[o])
+            continue
+        alts = sit.alts[o]
+        lo = int(sit.earliest[o])
+        s = cm.new_int_var(lo, max(lo, horizon - min(d for _, d in alts)), f"s{o}")
+        out.start[o] = s
+        if len(alts) == 1:
+            m, d = alts[0]
+            per_machine[m].append(cm.new_fixed_size_interval_var(s, d, f"i{o}"))
+            ends[o] = s + d
+            out.lits[o] = [(m, None)]
+            continue
+        lits = []
+        for m, d in alts:
+            lit = cm.new_bool_var(f"x{o}_{m}")
+            per_machine[m].append(cm.new_optional_fixed_size_interval_var(s, d, lit, f"i{o}_{m}"))
+            lits.append((m, lit))
+        cm.add_exactly_one(lit for _, lit in lits)
+        out.lits[o] = lits
+        ends[o] = s + sum(d * lit for (_, lit), (_, d) in zip(lits, alts, strict=True))
+    for o in range(n):
+        if eff.rank[o] > 0 and o in out.start:
+            cm.add(out.start[o] >= ends[o - 1])
+    for m, ivs in enumerate(per_machine):
+        fixed = [cm.new_fixed_size_interval_var(bs, be - bs, f"busy{m}_{bs}") for bs, be in sit.busy[m]]
+        if len(ivs) + len(fixed) > 1 and ivs:
+            cm.add_no_overlap(ivs + fixed)
+    lb = sit.makespan_bound()
+    makespan = cm.new_int_var(min(lb, horizon), max(lb, horizon), "makespan")
+    for o in (eff.job_start[1:] - 1).tolist():
+        cm.add(makespan >= ends[o])
+    tardiness: list[Any] = []
+    for je in np.flatnonzero(sit.due_date >= 0).tolist():
+        late = cm.new_int_var(0, horizon, f"late{je}")
+        cm.add(late >= ends[int(eff.job_start[je + 1]) - 1] - int(sit.due_date[je]))
+        tardiness.append(int(sit.job_weight[je]) * late)
+    out.measure = _measure(sit, goal, out, horizon)
+    scale, weight, _ = _scale(goal.stability)
+    out.objective = scale * (makespan + sum(tardiness)) + weight * out.measure
+    return out
+
+
+def _measure(sit: Situation, goal: Goal, out: _Model, horizon: int) -> Any:
+    """The stability measure as a linear expression (shift: |start change|; moved: literals)."""
+    cm = out.model
+    terms: list[Any] = []
+    for o, s in out.start.items():
+        old = int(sit.old_start[o])
+        if old < 0:
+            continue
+        if goal.measure == "shift":
+            dev = cm.new_int_var(0, max(horizon, old), f"dev{o}")
+            cm.add(dev >= s - old)
+            cm.add(dev >= old - s)
+            terms.append(dev)
+            continue
+        if old < sit.earliest[o]:
+            terms.append(1)
+            continue
+        moved = cm.new_bool_var(f"moved{o}")
+        cm.add(s == old).only_enforce_if(moved.Not())
+        for m, lit in out.lits[o]:
+            if lit is not None and m == int(sit.old_machine[o]):
+                cm.add_implication(moved.Not(), lit)
+        terms.append(moved)
+    return sum(terms)
+
+
+def _hint(out: _Model, machine: np.ndarray, start: np.ndarray) -> None:
+    """A complete hint on the decision variables (CP-SAT completes the rest by propagation)."""
+    cm = out.model
+    cm.clear_hints()
+    for o, s in out.start.items():
+        cm.add_hint(s, int(start[o]))
+        for m, lit in out.lits[o]:
+            if lit is not None:
+                cm.add_hint(lit, m == int(machine[o]))
+
+
+def _values(sit: Situation, out: _Model, value: Any) -> tuple[np.ndarray, np.ndarray]:
+    machine, start = sit.fixed_machine.copy(), sit.fixed_start.copy()
+    for o, s in out.start.items():
+        start[o] = value(s)
+        machine[o] = next(m for m, lit in out.lits[o] if lit is None or value(lit))
+    return machine, start
+
+
+def _model_objective(sit: Situation, goal: Goal, machine: np.ndarray, start: np.ndarray) -> int:
+    scale, weight, _ = _scale(goal.stability)
+    sc = evaluate(sit, sit.solution(machine, start), Goal(0.0, goal.measure))
+    measure = sc.shift if goal.measure == "shift" else sc.moved
+    return scale * (sc.makespan + sc.tardiness) + weight * measure
+
+
+def run(sit: Situation, ctx: SolveContext, goal: Goal, polish: bool) -> Result:
+    """Minimise ``goal`` from the right-shift schedule; then (``polish``) the measure alone."""
+    rs_machine, rs_start = repair(sit)
+    rs_solution = sit.solution(rs_machine, rs_start)
+    rs_obj = _model_objective(sit, goal, rs_machine, rs_start)
+    scale, _, exact = _scale(goal.stability)
+    stats: dict[str, Any] = {}
+    remaining = ctx.remaining(0.1)
+    if remaining is not None and remaining < 0.05:
+        stats["fallback"] = "right-shift (no time left for CP-SAT)"
+        return Result(Status.FEASIBLE, None, None, rs_solution, stats=stats)
+    out = build(sit, goal, horizon=rs_obj // scale)
+    cm = out.model
+    cm.add(out.objective <= rs_obj)
+    cm.minimize(out.objective)
+    _hint(out, rs_machine, rs_start)
+
+    def extract(cb: cp_model.CpSolverSolutionCallback) -> Any:
+        return sit.solution(*_values(sit, out, cb.value))
+
+    params: dict[str, Any] = {}
+    if polish and remaining is not None:
+        params["max_time_in_seconds"] = max(0.01, FIRST_PHASE_SHARE * remaining)
+    first = run_cpsat(cm, ctx, on_solution=extract, **params)
+    stats.update(branches=first.solver.num_branches, conflicts=first.solver.num_conflicts)
+    if not first.has_solution:
+        stats["fallback"] = "right-shift (CP-SAT found no schedule in time)"
+        return Result(Status.FEASIBLE, None, None, rs_solution, stats=stats)
+    machine, start = _values(sit, out, first.solver.value)
+    status = first.status if exact else Status.FEASIBLE  # optimal for a rounded weight only
+    bound = first.bound / scale if exact and first.bound is not None else None
+    best = _model_objective(sit, goal, machine, start)
+    if polish and not ctx.expired() and (ctx.remaining(0.1) is None or ctx.remaining(0.1) > 0.05):
+        cm.add(out.objective <= best)
+        cm.minimize(out.measure)
+        _hint(out, machine, start)
+        extra: dict[str, Any] = {}
+        if ctx.time_limit is None:  # no limit: polish at most as long as the first phase took
+            extra["max_time_in_seconds"] = max(1.0, first.solver.wall_time)
+        second = run_cpsat(cm, ctx, on_solution=extract, **extra)
+        stats["polish"] = str(second.status)
+        if second.has_solution:
+            machine, start = _values(sit, out, second.solver.value)
+    stats["start"] = "right-shift"
+    return Result(status, None, bound, sit.solution(machine, start), stats=stats)
+
+
+def solve(sit: Situation, ctx: SolveContext, goal: Goal) -> Result:
+    """Method ``cpsat``: repair with the stability term, then polish (option ``polish``)."""
+    return run(sit, ctx, goal, polish=ctx.bool_option("polish", True))
+
+
+def solve_full(sit: Situation, ctx: SolveContext, goal: Goal) -> Result:
+    """Method ``resolve``: the remaining problem re-solved for makespan (+ tardiness) alone."""
+    result = run(sit, ctx, Goal(0.0, goal.measure), polish=False)
+    if goal.stability > 0 and result.status is Status.OPTIMAL:
+        result.status = Status.FEASIBLE  # optimal without the stability term only
+    return result
