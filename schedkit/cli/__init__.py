@@ -16,7 +16,18 @@ from collections.abc import Sequence
 from schedkit.errors import SchedkitError, SolverBugError
 from schedkit.shutdown import abandoned_alive, teardown_skipped
 
-COMMANDS = ("solve", "check", "info", "methods", "formats", "generate", "bench", "report", "warmup")
+COMMANDS = (
+    "solve",
+    "reschedule",
+    "check",
+    "info",
+    "methods",
+    "formats",
+    "generate",
+    "bench",
+    "report",
+    "warmup",
+)
 EXIT_USAGE = 2
 
 

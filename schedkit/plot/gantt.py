@@ -12,7 +12,7 @@ migrations instead (:mod:`schedkit.plot.migrations`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,8 @@ def gantt(
     path: str | os.PathLike[str] | None = None,
     *,
     title: str | None = None,
+    downtime: Sequence[tuple[int, int, int]] = (),
+    frozen_before: float | None = None,
 ) -> Any:
     """Draw ``solution``'s Gantt chart and return its matplotlib Figure.
 
@@ -73,6 +75,10 @@ def gantt(
     extension). A figure made for a file only is bound to no backend (nothing to close); one
     made without ``path`` comes from ``pyplot`` and its current backend. The older call
     ``gantt(problem, solution, path)`` still writes the file.
+
+    Shops (a rescheduled schedule, :func:`schedkit.reschedule`): ``downtime`` draws each
+    ``(machine, start, end)`` as a hatched grey box on the machine's row; ``frozen_before``
+    shades the time before it (the executed, frozen part) and marks it with a line.
     """
     if is_path(ax):
         ax, path = None, ax
@@ -86,7 +92,10 @@ def gantt(
     frame = problem.to_frame(solution)
     frame = frame[frame["duration"] > 0]
     smtt = problem.kind == "smtt"
-    rows = sorted(set(frame[spec.row]), key=_natural) + ([DUE_ROW] if smtt else [])
+    if (downtime or frozen_before is not None) and problem.kind not in ("jssp", "fjsp"):
+        raise InvalidParameterError("downtime and frozen_before are drawn for jssp and fjsp schedules only")
+    down_rows = {f"M{m}" for m, _, _ in downtime}
+    rows = sorted(set(frame[spec.row]) | down_rows, key=_natural) + ([DUE_ROW] if smtt else [])
     per_row = int(frame.groupby(spec.row).size().max()) if len(frame) else 0
     fig, ax, owned = chart_axes(ax, gantt_size(len(rows), per_row), to_file=path is not None and ax is None)
     index = {r: i for i, r in enumerate(rows)}
@@ -97,7 +106,9 @@ def gantt(
     late = (frame["tardiness"] > 0).to_numpy() if smtt else None
     _bars(ax, frame, y, colours, late)
     extra = _due_dates(ax, frame, index, pal, late) if smtt else []
+    extra += _disruptions(ax, index, downtime, frozen_before)
     end = float(frame["end"].max()) if len(frame) else 1.0
+    end = max([end] + [float(e) for _, _, e in downtime])
     ax.set_xlim(0, end * 1.01)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_yticks(range(len(rows)), rows)
@@ -131,6 +142,34 @@ def _bars(ax: Any, frame: Any, y: Any, colours: list[Any], late: Any) -> None:
         color=[c for c, t in zip(colours, late, strict=True) if t],
         **kw,
     )
+
+
+def _disruptions(
+    ax: Any, index: dict[str, int], downtime: Sequence[tuple[int, int, int]], frozen_before: float | None
+) -> list[Any]:
+    """Downtime boxes on their machines' rows and the shaded frozen part; their legend handles."""
+    from matplotlib.patches import Patch
+
+    handles = []
+    for m, s, e in downtime:
+        ax.barh(
+            index[f"M{m}"],
+            e - s,
+            left=s,
+            height=1.0,
+            color="0.85",
+            edgecolor="0.3",
+            hatch="xxx",
+            linewidth=0.5,
+            zorder=0,
+        )
+    if downtime:
+        handles.append(Patch(facecolor="0.85", edgecolor="0.3", hatch="xxx", label="downtime"))
+    if frozen_before is not None:
+        ax.axvspan(0, frozen_before, color="0.5", alpha=0.15, zorder=0, linewidth=0)
+        ax.axvline(frozen_before, color="black", linestyle="--", linewidth=0.8)
+        handles.append(Patch(facecolor="0.5", alpha=0.3, label=f"frozen (before t={frozen_before:g})"))
+    return handles
 
 
 def _due_dates(ax: Any, frame: Any, index: dict[str, int], pal: Any, late: Any) -> list[Any]:
