@@ -109,7 +109,7 @@ register_method(
         "population": "activity lists kept per generation (default 100)",
         "generations": "generations without a time limit (default 200); with one, an extra stop",
         "mutation": "shift-mutation probability per position of a child (default 0.02)",
-        "restart": "generations without improvement before the population is rebuilt (default 30)",
+        "restart": "generations without improvement before a restart from a new population (default 100)",
     },
     warm_up=("schedkit.solvers.search.rcpsp_kernel:warm_up",),
 )
@@ -128,7 +128,7 @@ register_method(
         "cp_last": "fraction of the time limit for the last CP-SAT phase (default 0.15)",
         "population": "GA: activity lists kept per generation (default 100)",
         "mutation": "GA: shift-mutation probability per position (default 0.02)",
-        "restart": "GA: generations without improvement before the population is rebuilt (default 30)",
+        "restart": "GA: generations without improvement before a restart (default 100)",
     },
     warm_up=("schedkit.solvers.search.rcpsp_kernel:warm_up",),
 )
