@@ -1,4 +1,4 @@
-"""RCPSP: formats, methods (CP-SAT, time-indexed MIP, schedule-generation schemes), generator."""
+"""RCPSP: formats, methods (hybrid `auto`, CP-SAT, time-indexed MIP, GA, SGS rules), generator."""
 
 from schedkit.registry import register_format, register_kind, register_method
 
@@ -7,7 +7,7 @@ KIND = "rcpsp"
 register_kind(
     KIND,
     "resource-constrained project scheduling (minimise makespan)",
-    default_method="cpsat",
+    default_method="auto",
     default_format="psplib-sm",
     warm_up=("schedkit.solvers.rules.rcpsp:warm_up",),  # every method starts from an SGS schedule
     generator="schedkit.generators.rcpsp:generate",
