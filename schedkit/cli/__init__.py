@@ -19,6 +19,7 @@ from schedkit.shutdown import abandoned_alive, teardown_skipped
 COMMANDS = (
     "solve",
     "reschedule",
+    "simulate",
     "check",
     "info",
     "methods",

@@ -234,6 +234,12 @@ def parse_events(data: Any, source: str = "<events>") -> list[Event]:
 
 def read_events(path: str | os.PathLike[str]) -> list[Event]:
     """Events from a JSON file (see the module doc); ParseError naming the file on any problem."""
+    return parse_events(read_json(path, "an events file"), os.fspath(path))
+
+
+def read_json(path: str | os.PathLike[str], what: str = "an events file") -> Any:
+    """The JSON data of the file ``path`` (``what`` it should be names it in errors); ParseError
+    naming the file (and the line of a JSON error) on any problem."""
     spath = os.fspath(path)
     try:
         with open(spath, encoding="utf-8-sig") as fh:
@@ -241,7 +247,7 @@ def read_events(path: str | os.PathLike[str]) -> list[Event]:
     except FileNotFoundError:
         raise ParseError("no such file", spath) from None
     except IsADirectoryError:
-        raise ParseError("is a directory, not an events file", spath) from None
+        raise ParseError(f"is a directory, not {what}", spath) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ParseError(f"cannot read ({getattr(exc, 'strerror', None) or exc})", spath) from None
     try:
@@ -249,8 +255,8 @@ def read_events(path: str | os.PathLike[str]) -> list[Event]:
     except json.JSONDecodeError as exc:
         raise ParseError(f"not JSON: {exc.msg}", spath, exc.lineno) from None
     except RecursionError:
-        raise ParseError("JSON nested too deeply for an events file", spath) from None
-    return parse_events(data, spath)
+        raise ParseError(f"JSON nested too deeply for {what}", spath) from None
+    return data
 
 
 def as_events(events: Iterable[Any], source: str = "<events>") -> list[Event]:
