@@ -124,8 +124,8 @@ register_method(
     options={
         "cp_probe": "fraction of the time limit for the CP-SAT probe from the best rule (default 0.05)",
         "ga_first": "fraction of the time limit for the first GA phase (default 0.1)",
-        "cp_first": "fraction of the time limit for the first CP-SAT phase (0.2; 0.6 to 62 activities)",
-        "cp_last": "fraction of the time limit for the last CP-SAT phase (default 0.15)",
+        "cp_first": "fraction of the time limit for the first CP-SAT phase (0.2; 0.85 up to 62 activities)",
+        "cp_last": "fraction of the time limit for the last CP-SAT phase (0.15; 0 up to 62 activities)",
         "population": "GA: activity lists kept per generation (default 100)",
         "mutation": "GA: shift-mutation probability per position (default 0.02)",
         "restart": "GA: generations without improvement before a restart (default 100)",
