@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from schedkit.errors import InvalidParameterError, InvalidProblemError, ParseError
+from schedkit.formats.text import MAX_INT
 from schedkit.problems.vmr import BOTH, DEFAULT_MNL, VMRescheduling
 
 _ACTIVE = "ACTIVE"
@@ -68,6 +69,8 @@ class _Reader:
         if isinstance(value, float) and not value.is_integer():
             raise self.error(f"{what} must be a whole number, got {value!r}", near)
         out = int(value)
+        if abs(out) > MAX_INT:
+            raise self.error(f"{what} {out} is too large (limit {MAX_INT})", near)
         if minimum is not None and out < minimum:
             kind = "negative " if minimum == 0 and out < 0 else ""
             raise self.error(f"{kind}{what} {out} (must be >= {minimum})", near)
