@@ -75,7 +75,28 @@ _RULE = re.compile(r"^\*{5,}$|^-{5,}$")
 
 def sniff_sm(head: str) -> bool:
     low = head.lower()
-    return "precedence relations" in low and "requests/durations" in low
+    return "precedence relations" in low and "requests/durations" in low and not is_multi_mode(head)
+
+
+def is_multi_mode(head: str) -> bool:
+    """A PSPLIB block file declaring non-renewable resources or a job with several modes
+    (a multi-mode ``.mm`` file), judged from its first lines."""
+    in_prec = False
+    for raw in head.lower().splitlines():
+        text = raw.strip()
+        if text.startswith("- nonrenewable") and ":" in text:
+            count = text.split(":", 1)[1].split()
+            if count and count[0].isdigit() and int(count[0]) > 0:
+                return True
+        elif text.startswith("precedence relations"):
+            in_prec = True
+        elif text.startswith("requests/durations"):
+            break
+        elif in_prec:
+            tokens = text.split()
+            if len(tokens) >= 3 and tokens[0].isdigit() and tokens[1].isdigit() and int(tokens[1]) > 1:
+                return True
+    return False
 
 
 def _is_rule(line: Line) -> bool:
@@ -92,12 +113,12 @@ def read_sm(text: str, source: str) -> Rcpsp:
     for i, line in enumerate(lines.items):
         low = " ".join(line.tokens).lower()
         if low.startswith("jobs (incl. supersource/sink") and ":" in low:
-            n_jobs = _after_colon(lines, line, "number of jobs")
+            n_jobs = after_colon(lines, line, "number of jobs")
             header_line = line
         elif low.startswith("- renewable") and ":" in low:
-            n_res = _after_colon(lines, line, "number of renewable resources")
+            n_res = after_colon(lines, line, "number of renewable resources")
         elif (low.startswith("- nonrenewable") or low.startswith("- doubly constrained")) and ":" in low:
-            if _after_colon(lines, line, "number of resources") != 0:
+            if after_colon(lines, line, "number of resources") != 0:
                 raise lines.error(line, "non-renewable resources are not supported (multi-mode file?)")
         elif low.startswith("precedence relations"):
             sections["prec"] = i
@@ -120,14 +141,14 @@ def read_sm(text: str, source: str) -> Rcpsp:
         return sections[key]
 
     # precedence relations
-    rows = _block_rows(lines, require("prec", "PRECEDENCE RELATIONS"), n_jobs, "PRECEDENCE RELATIONS")
+    rows = block_rows(lines, require("prec", "PRECEDENCE RELATIONS"), n_jobs, "PRECEDENCE RELATIONS")
     successors: list[list[int]] = []
     succ_lines: list[Line] = []
     for j, line in enumerate(rows):
         vals = lines.ints(line, "precedence entry")
         if len(vals) < 3:
             raise lines.error(line, f"job {j + 1}: expected 'jobnr #modes #successors successors...'")
-        _expect_job(lines, line, vals[0], j)
+        expect_job(lines, line, vals[0], j)
         if vals[1] != 1:
             raise lines.error(line, f"job {j + 1} has {vals[1]} modes; only single-mode (1) is supported")
         if vals[2] < 0 or len(vals) != 3 + vals[2]:
@@ -136,7 +157,7 @@ def read_sm(text: str, source: str) -> Rcpsp:
         succ_lines.append(line)
 
     # requests / durations
-    rows = _block_rows(lines, require("req", "REQUESTS/DURATIONS"), n_jobs, "REQUESTS/DURATIONS")
+    rows = block_rows(lines, require("req", "REQUESTS/DURATIONS"), n_jobs, "REQUESTS/DURATIONS")
     durations: list[int] = []
     demands: list[list[int]] = []
     for j, line in enumerate(rows):
@@ -147,14 +168,14 @@ def read_sm(text: str, source: str) -> Rcpsp:
                 f"job {j + 1}: expected 'jobnr mode duration' and {n_res} demands "
                 f"({3 + n_res} numbers), got {len(vals)}",
             )
-        _expect_job(lines, line, vals[0], j)
+        expect_job(lines, line, vals[0], j)
         if vals[1] != 1:
             raise lines.error(line, f"job {j + 1}: mode {vals[1]}; only single-mode (1) is supported")
         durations.append(vals[2])
         demands.append(vals[3:])
 
     # resource availabilities: a title line, then the capacities
-    cap_rows = _block_rows(lines, require("cap", "RESOURCEAVAILABILITIES"), 1, "RESOURCEAVAILABILITIES")
+    cap_rows = block_rows(lines, require("cap", "RESOURCEAVAILABILITIES"), 1, "RESOURCEAVAILABILITIES")
     cap_line = cap_rows[0]
     capacities = lines.ints(cap_line, "capacity")
     if len(capacities) != n_res:
@@ -164,7 +185,7 @@ def read_sm(text: str, source: str) -> Rcpsp:
     return problem
 
 
-def _after_colon(lines: Lines, line: Line, what: str) -> int:
+def after_colon(lines: Lines, line: Line, what: str) -> int:
     text = " ".join(line.tokens)
     value = text.split(":", 1)[1].split()
     if not value:
@@ -172,14 +193,15 @@ def _after_colon(lines: Lines, line: Line, what: str) -> int:
     return to_int(value[0], lines.source, line.number, what)
 
 
-def _expect_job(lines: Lines, line: Line, got: int, j: int) -> None:
+def expect_job(lines: Lines, line: Line, got: int, j: int) -> None:
     if got != j + 1:
         raise lines.error(line, f"expected job number {j + 1}, got {got}")
 
 
-def _block_rows(lines: Lines, title_at: int, count: int, title: str) -> list[Line]:
+def block_rows(lines: Lines, title_at: int, count: int, title: str, unit: str = "job") -> list[Line]:
     """The ``count`` numeric rows of the block whose title is item ``title_at``; column-title
-    and dashed lines are skipped, the block ends at a line of asterisks or the next title."""
+    and dashed lines are skipped, the block ends at a line of asterisks or the next title.
+    ``unit`` names a row in messages (``job``; ``mode`` for multi-mode requests)."""
     rows: list[Line] = []
     i = title_at + 1
     items = lines.items
@@ -194,7 +216,7 @@ def _block_rows(lines: Lines, title_at: int, count: int, title: str) -> list[Lin
         i += 1
     if len(rows) < count:
         where = items[i].number if i < len(items) else lines.last_line + 1
-        what = "capacity line" if title == "RESOURCEAVAILABILITIES" else f"{count} job lines"
+        what = "capacity line" if title == "RESOURCEAVAILABILITIES" else f"{count} {unit} lines"
         raise ParseError(
             f"{title} block ends after {len(rows)} of {count} rows: truncated block (expected {what})",
             lines.source,
@@ -203,7 +225,7 @@ def _block_rows(lines: Lines, title_at: int, count: int, title: str) -> list[Lin
     if i < len(items) and title != "RESOURCEAVAILABILITIES":
         nxt = items[i]
         if not _is_rule(nxt) and nxt.tokens[0].lstrip("-").isdigit():
-            raise lines.error(nxt, f"{title} block has more than the {count} declared jobs")
+            raise lines.error(nxt, f"{title} block has more than the {count} declared {unit}s")
     return rows
 
 

@@ -116,16 +116,25 @@ def seed_texts() -> dict[str, list[tuple[str, str]]]:
         "rcpsp": sk.generate("rcpsp", n=6, seed=1),
         "vmr": sk.generate("vmr", pms=4, seed=1),
     }
+    # projects: each format holds only some of the constraints, so three samples
+    projects = [
+        sk.generate("project", n=5, modes=2, nonrenewable=1, seed=1),  # .mm
+        sk.generate("project", n=5, max_lags=2, seed=1),  # .sch
+        sk.generate("project", n=5, modes=2, max_lags=2, periods=1, releases=1, deadlines=1, seed=1),
+    ]
     out: dict[str, list[tuple[str, str]]] = {}
     for name, info in fmts.items():
-        problem = samples.get(info.kind)
-        if problem is None or info.writer is None:
+        problems = projects if info.kind == "project" else [samples.get(info.kind)]
+        if info.writer is None:
             continue
-        try:
-            text = sk.write(problem, format=name)
-        except SchedkitError:
-            continue
-        out[name] = [(info.extensions[0] if info.extensions else ".txt", text)]
+        for problem in problems:
+            if problem is None:
+                continue
+            try:
+                text = sk.write(problem, format=name)
+            except SchedkitError:
+                continue
+            out.setdefault(name, []).append((info.extensions[0] if info.extensions else ".txt", text))
     return out
 
 

@@ -1,0 +1,59 @@
+"""Projects with time lags, modes and calendars: formats (ProGen/max .sch, PSPLIB .mm, JSON),
+methods (CP-SAT)."""
+
+from schedkit.registry import register_format, register_kind, register_method
+
+KIND = "project"
+
+register_kind(
+    KIND,
+    "project scheduling with time lags (RCPSP/max), modes, calendars, release dates and deadlines "
+    "(minimise makespan)",
+    default_method="cpsat",
+    default_format="project-json",
+    generator="schedkit.generators.project:generate",
+    generator_help=(
+        "n: non-dummy activities (default 10); resources (2); modes per activity (1); nonrenewable "
+        "resources (0); max_lags (0); periods: unavailability periods (0); releases (0); deadlines (0); "
+        "slack: room of lags and deadlines as a share of dmax (0.5); nc, rf, rs, dmax, rmax as for "
+        "rcpsp; seed (0). Raising one count adds constraints to the same instance"
+    ),
+)
+
+register_format(
+    "progen-sch",
+    KIND,
+    reader="schedkit.formats.progen:read_sch",
+    writer="schedkit.formats.progen:write_sch",
+    sniffer="schedkit.formats.progen:sniff_sch",
+    extensions=(".sch",),
+    summary="ProGen/max .sch (RCPSP/max, single mode): bracketed start-to-start lags, activities from 0",
+)
+register_format(
+    "psplib-mm",
+    KIND,
+    reader="schedkit.formats.psplib_mm:read_mm",
+    writer="schedkit.formats.psplib_mm:write_mm",
+    sniffer="schedkit.formats.psplib_mm:sniff_mm",
+    extensions=(".mm",),
+    summary="PSPLIB multi-mode .mm: renewable and non-renewable resources, finish-to-start precedences",
+)
+register_format(
+    "project-json",
+    KIND,
+    reader="schedkit.formats.project_json:read_json",
+    writer="schedkit.formats.project_json:write_json",
+    sniffer="schedkit.formats.project_json:sniff_json",
+    extensions=(".json",),
+    summary="schedkit project JSON: modes, min/max lags, unavailability periods, release dates, deadlines",
+)
+
+register_method(
+    KIND,
+    "cpsat",
+    "schedkit.solvers.cpsat.project:solve",
+    "CP-SAT: optional interval per mode, cumulative with unavailability as fixed intervals, lags as "
+    "rows; INFEASIBLE when none exists",
+    family="cp",
+    exact=True,
+)

@@ -1,0 +1,155 @@
+"""Projects (time lags, modes, calendars) on CP-SAT.
+
+* per activity a start variable on its window ``[earliest, latest]`` (release dates, deadlines
+  and time lags propagated with the shortest durations, within the horizon of
+  :mod:`schedkit.structure.project`) and one literal per mode, exactly one true; single-mode
+  activities have no literal;
+* per mode an optional fixed-size interval on the activity's start; one cumulative per
+  renewable resource, the unavailability periods as fixed intervals using the capacity they
+  remove;
+* time lags as linear rows (finish-to-start ones with the chosen duration), deadlines on the
+  finish, non-renewable budgets as linear rows over the mode literals;
+* minimise the makespan, bounded below by the class's lower bound.
+
+Windows that are empty, a positive cycle in the lags or a budget the cheapest modes exceed
+are reported INFEASIBLE before any model is built (the reason is in ``stats["proof"]``);
+otherwise CP-SAT's own INFEASIBLE is reported as proven.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from schedkit.context import SolveContext
+from schedkit.problems.project import NO_DEADLINE, Project, ProjectSolution
+from schedkit.result import Result, Status
+from schedkit.solvers.cpsat.runner import run_cpsat
+from schedkit.structure.project import Windows, windows
+
+
+@dataclass
+class ProjectModel:
+    """A built CP-SAT model: start variables and, per activity, its mode literals (none for a
+    single-mode activity)."""
+
+    model: cp_model.CpModel
+    starts: list[cp_model.IntVar]
+    literals: list[list[cp_model.IntVar]] = field(default_factory=list)
+
+    def read(self, value: Callable[[cp_model.IntVar], int]) -> ProjectSolution:
+        start = np.array([value(s) for s in self.starts], dtype=np.int64)
+        mode = np.array(
+            [next((m for m, x in enumerate(lits) if value(x)), 0) for lits in self.literals], dtype=np.int64
+        )
+        return ProjectSolution(mode, start)
+
+
+def build_model(problem: Project, win: Windows, lb: int) -> ProjectModel:
+    """The makespan model on the windows ``win`` with ``lb <= makespan <= win.horizon``."""
+    p = problem
+    n = p.num_activities
+    model = cp_model.CpModel()
+    starts = [model.new_int_var(int(win.earliest[j]), int(win.latest[j]), f"s{j}") for j in range(n)]
+    literals: list[list[cp_model.IntVar]] = []
+    durations: list[cp_model.LinearExprT] = []
+    intervals: list[list[cp_model.IntervalVar]] = []
+    for j in range(n):
+        ms = p.modes(j)
+        if len(ms) == 1:
+            m = ms[0]
+            lits = [model.new_constant(1)]
+            durations.append(int(p.duration[m]))
+            intervals.append([model.new_fixed_size_interval_var(starts[j], int(p.duration[m]), f"i{j}")])
+        else:
+            lits = [model.new_bool_var(f"x{j}_{k}") for k in range(len(ms))]
+            model.add_exactly_one(lits)
+            durations.append(sum(int(p.duration[m]) * x for m, x in zip(ms, lits, strict=True)))
+            intervals.append(
+                [
+                    model.new_optional_fixed_size_interval_var(starts[j], int(p.duration[m]), x, f"i{j}_{k}")
+                    for k, (m, x) in enumerate(zip(ms, lits, strict=True))
+                ]
+            )
+        literals.append(lits)
+    for a, b, lag, fs in zip(p.arc_from, p.arc_to, p.arc_lag, p.arc_fs, strict=True):
+        a, b = int(a), int(b)
+        model.add(starts[b] >= starts[a] + int(lag) + (durations[a] if fs else 0))
+    for j in range(n):
+        if p.deadline[j] != NO_DEADLINE:
+            model.add(starts[j] + durations[j] <= int(p.deadline[j]))
+    for r in range(p.num_resources):
+        _cumulative(model, p, r, intervals)
+    for r in range(p.num_nonrenewable):
+        terms = [
+            int(p.consumption[m, r]) * x
+            for j in range(n)
+            for m, x in zip(p.modes(j), literals[j], strict=True)
+            if p.consumption[m, r] > 0
+        ]
+        if terms:
+            model.add(sum(terms) <= int(p.budget[r]))
+    makespan = model.new_int_var(min(lb, win.horizon), win.horizon, "makespan")
+    for j in range(n):
+        model.add(makespan >= starts[j] + durations[j])
+    model.minimize(makespan)
+    return ProjectModel(model, starts, literals)
+
+
+def _cumulative(
+    model: cp_model.CpModel, p: Project, r: int, intervals: list[list[cp_model.IntervalVar]]
+) -> None:
+    """The cumulative of renewable resource ``r``; none when it can never bind."""
+    ivs: list[cp_model.IntervalVar] = []
+    dem: list[int] = []
+    peak = 0
+    for j in range(p.num_activities):
+        most = 0
+        for iv, m in zip(intervals[j], p.modes(j), strict=True):
+            d = int(p.demand[m, r])
+            if d > 0 and p.duration[m] > 0:
+                ivs.append(iv)
+                dem.append(d)
+                most = max(most, d)
+        peak += most
+    on = np.flatnonzero(p.off_resource == r)
+    if not ivs or (len(on) == 0 and peak <= p.capacity[r]):
+        return
+    for q in on:
+        s, e = int(p.off_start[q]), int(p.off_end[q])
+        ivs.append(model.new_fixed_size_interval_var(s, e - s, f"off{q}"))
+        dem.append(int(p.off_amount[q]))
+    model.add_cumulative(ivs, dem, int(p.capacity[r]))
+
+
+def solve(problem: Project, ctx: SolveContext) -> Result:
+    """Minimise the makespan; INFEASIBLE (no solution) when no schedule exists."""
+    p = problem
+    if p.num_activities == 0:
+        return Result(Status.OPTIMAL, 0, 0, ProjectSolution(np.zeros(0), np.zeros(0)))
+    win = windows(p)
+    if win.proof is not None:
+        return Result(Status.INFEASIBLE, None, None, None, stats={"proof": win.proof})
+    built = build_model(p, win, p.lower_bound())
+    if isinstance(ctx.hint, ProjectSolution) and not p.violations(ctx.hint):
+        for j, s in enumerate(built.starts):
+            built.model.add_hint(s, int(ctx.hint.start[j]))
+            for k, x in enumerate(built.literals[j]):
+                if len(built.literals[j]) > 1:
+                    built.model.add_hint(x, int(ctx.hint.mode[j]) == k)
+    out = run_cpsat(built.model, ctx, on_solution=lambda cb: built.read(cb.value))
+    stats = {
+        "horizon": win.horizon,
+        "branches": out.solver.num_branches,
+        "conflicts": out.solver.num_conflicts,
+    }
+    if out.status is Status.INFEASIBLE:
+        stats["proof"] = f"CP-SAT: no schedule within the horizon {win.horizon}"
+        return Result(Status.INFEASIBLE, None, None, None, stats=stats)
+    if out.has_solution:
+        return Result(out.status, None, out.bound, built.read(out.solver.value), stats=stats)
+    incumbent = ctx.incumbent if isinstance(ctx.incumbent, ProjectSolution) else None
+    return Result(Status.FEASIBLE if incumbent else Status.UNKNOWN, None, out.bound, incumbent, stats=stats)
