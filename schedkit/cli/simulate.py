@@ -25,7 +25,7 @@ The stream: --events STREAM.json, the event records of 'schedkit reschedule --he
 the others), e.g.
   [{"type": "breakdown", "machine": 3, "start": 212, "end": 301},
    {"type": "duration_change", "at": 250, "job": 2, "op": 3, "new_duration": 40}]
-or generated (seeded by --seed) over [0, --horizon) (default: 2 x the instance's lower bound):
+or generated (seeded by --seed) over [0, --horizon) (default: 4 x the instance's lower bound):
   --breakdowns MTBF,MTTR   per machine, exponential up-times (mean MTBF) and repairs (mean MTTR)
   --arrivals GAP           new jobs like the instance's, exponential gaps of mean GAP
   --changes GAP[,F]        a random operation runs longer by a factor in [1, F] (default 1.5)

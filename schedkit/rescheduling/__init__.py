@@ -11,4 +11,12 @@ rushed. The parts, one module each:
 * methods: :mod:`~schedkit.rescheduling.rightshift`, :mod:`~schedkit.rescheduling.rules`,
   :mod:`~schedkit.rescheduling.cpsat` (``cpsat`` repair and ``resolve``);
 * :mod:`~schedkit.rescheduling.api`: :func:`reschedule`, the method table, the re-check.
+
+Online, through a stream of events revealed over time (``schedkit simulate``):
+
+* :mod:`~schedkit.rescheduling.stream`: events with their reveal time, JSON, the seeded
+  generator (breakdowns with exponential MTBF/MTTR per machine, arrivals, duration changes);
+* :mod:`~schedkit.rescheduling.simulate`: a policy run through a stream, the executed schedule;
+* :mod:`~schedkit.rescheduling.executed`: the independent check of the executed schedule;
+* :mod:`~schedkit.rescheduling.hindsight`: the instance re-solved knowing every event.
 """

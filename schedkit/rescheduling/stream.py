@@ -57,7 +57,7 @@ from schedkit.rescheduling.events import (
 )
 
 #: horizon of a generated stream when none is given: this many times the instance's lower bound
-HORIZON_FACTOR = 2
+HORIZON_FACTOR = 4  # the trivial bound is often far below what a disrupted schedule takes
 Rng = np.random.Generator
 
 
