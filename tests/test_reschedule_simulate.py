@@ -50,6 +50,9 @@ def test_generated_stream_is_seeded_and_valid(shops, kind: str) -> None:
     # adding arrivals and changes leaves the breakdowns alone
     only = generate_stream(p, 5 * md, 2 * md, seed=4, horizon=2000)
     assert [r for r in a if isinstance(r.event, Breakdown)] == only
+    # a longer horizon only adds events after the shorter one's
+    longer = generate_stream(p, 5 * md, 2 * md, seed=4, **{**args, "horizon": 3000})
+    assert [r for r in longer if r.at < 2000] == a
     kinds = {type(r.event) for r in a}
     assert kinds == {Breakdown, Arrival, DurationChange}
     check_stream(p, a)  # machines, jobs, operations exist when revealed

@@ -23,16 +23,17 @@ arrivals (mean gap ``arrival_gap``; a job-shop arrival visits every machine in r
 with durations drawn from the instance's, a flexible job-shop one copies randomly drawn
 operations of the instance, as many as a randomly drawn job of it has) and of duration changes
 (mean gap ``change_gap``; a random operation of the instance runs longer by a factor drawn
-uniformly in ``[1, change_factor]``, on every eligible machine). The three parts draw from
-independent generators seeded from ``seed``, so adding arrivals does not change the
-breakdowns.
+uniformly in ``[1, change_factor]``, on every eligible machine). The three parts, and the
+breakdowns of each machine, draw from independent generators seeded from ``seed``: adding
+arrivals does not change the breakdowns, and a longer horizon only adds events after the
+shorter one's.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,7 +214,7 @@ def generate_stream(
     horizon = int(horizon)
     out: list[Revealed] = []
     if mtbf is not None and mttr is not None:
-        out += _breakdowns(problem.num_machines, mtbf, mttr, horizon, np.random.default_rng([seed, 0]))
+        out += _breakdowns(problem.num_machines, mtbf, mttr, horizon, seed)
     if arrival_gap is not None:
         out += _arrivals(problem, arrival_gap, horizon, np.random.default_rng([seed, 1]))
     if change_gap is not None:
@@ -221,9 +222,10 @@ def generate_stream(
     return sorted(out, key=lambda r: r.at)
 
 
-def _breakdowns(machines: int, mtbf: float, mttr: float, horizon: int, rng: Rng) -> list[Revealed]:
+def _breakdowns(machines: int, mtbf: float, mttr: float, horizon: int, seed: int) -> list[Revealed]:
     out = []
     for m in range(machines):
+        rng = np.random.default_rng([seed, 0, m])  # one generator per machine
         t = 0
         while True:
             start = t + int(round(rng.exponential(mtbf)))
@@ -235,13 +237,15 @@ def _breakdowns(machines: int, mtbf: float, mttr: float, horizon: int, rng: Rng)
     return out
 
 
-def _poisson_times(gap: float, horizon: int, rng: np.random.Generator) -> list[int]:
-    times, t = [], 0.0
+def _poisson_times(gap: float, horizon: int, rng: np.random.Generator) -> Iterator[int]:
+    """Event times with exponential gaps; lazy, so that what the caller draws for each event
+    comes between the gaps (a longer horizon then only adds events at the end)."""
+    t = 0.0
     while True:
         t += rng.exponential(gap)
         if int(round(t)) >= horizon:
-            return times
-        times.append(int(round(t)))
+            return
+        yield int(round(t))
 
 
 def _arrivals(problem: Problem, gap: float, horizon: int, rng: np.random.Generator) -> list[Revealed]:
