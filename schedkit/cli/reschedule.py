@@ -76,14 +76,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="S",
         help=f"wall-clock limit in seconds (default {DEFAULT_TIME_LIMIT:g}; 'none': no limit)",
     )
-    p.add_argument("--stability", type=_weight, default=0.0, metavar="W", help="stability weight (default 0)")
-    p.add_argument(
-        "--interrupted",
-        choices=("restart", "resume"),
-        default="restart",
-        help="an operation a breakdown cuts restarts in full (default) or resumes after the downtime",
-    )
-    p.add_argument("-w", "--workers", type=positive_int, help="solver threads (default: cores, at most 8)")
+    add_repair_arguments(p)
     p.add_argument("--seed", type=seed_int, default=0, help="random seed (default 0)")
     p.add_argument("-o", "--out", metavar="NEW.json", help="save the new schedule as JSON")
     p.add_argument("--problem-out", metavar="NEW.txt", help="save the rescheduled instance")
@@ -93,7 +86,22 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _weight(text: str) -> float:
+def add_repair_arguments(p: argparse.ArgumentParser) -> None:
+    """--stability, --interrupted and --workers (shared with 'schedkit simulate')."""
+    p.add_argument(
+        "--stability", type=stability_weight, default=0.0, metavar="W", help="stability weight (default 0)"
+    )
+    p.add_argument(
+        "--interrupted",
+        choices=("restart", "resume"),
+        default="restart",
+        help="an operation a breakdown cuts restarts in full (default) or resumes after the downtime",
+    )
+    p.add_argument("-w", "--workers", type=positive_int, help="solver threads (default: cores, at most 8)")
+
+
+def stability_weight(text: str) -> float:
+    """An argparse type: a finite number >= 0."""
     try:
         value = float(text)
     except ValueError:

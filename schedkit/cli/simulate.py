@@ -18,6 +18,7 @@ from schedkit.cli.common import (
     seed_int,
     time_limit_or_none,
 )
+from schedkit.cli.reschedule import add_repair_arguments
 
 EPILOG = """\
 The stream: --events STREAM.json, the event records of 'schedkit reschedule --help', each with
@@ -82,13 +83,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="S",
         help="seconds per reschedule (default 5; 'none': no limit)",
     )
-    p.add_argument("--stability", type=_weight, default=0.0, metavar="W", help="stability weight (default 0)")
-    p.add_argument(
-        "--interrupted",
-        choices=("restart", "resume"),
-        default="restart",
-        help="an operation a breakdown cuts restarts in full (default) or resumes after the downtime",
-    )
+    add_repair_arguments(p)
     p.add_argument("--solution", metavar="SOL.json", help="the schedule to start from (default: solve)")
     p.add_argument("--initial-method", default="cpsat", help="method of the first solve (default cpsat)")
     p.add_argument("--initial-time", type=time_limit_or_none, default=10.0, metavar="S", help="default 10")
@@ -99,7 +94,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="S",
         help="seconds of the hindsight solve (default 10; 0: skip it)",
     )
-    p.add_argument("-w", "--workers", type=positive_int, help="solver threads (default: cores, at most 8)")
     p.add_argument("--option", action="append", metavar="NAME=VALUE", help="policy option, repeatable")
     p.add_argument("-o", "--out", metavar="REPORT.json", help="save the report as JSON")
     p.add_argument("--gantt", metavar="CHART.png", help="draw the executed schedule with the downtime")
@@ -151,16 +145,6 @@ def _change(text: str) -> tuple[_Time, float]:
         if not 1 <= factor < float("inf"):
             raise argparse.ArgumentTypeError(f"factor must be a number >= 1, got {parts[1]!r}")
     return _time(parts[0]), factor
-
-
-def _weight(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
-    return value
 
 
 def _stream(args: argparse.Namespace, problem: Any) -> tuple[list[Any], str]:
