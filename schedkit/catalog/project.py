@@ -56,4 +56,14 @@ register_method(
     "rows; INFEASIBLE when none exists",
     family="cp",
     exact=True,
+    options={"energy": "rows 'work of the chosen modes <= capacity x makespan' (default false)"},
+)
+register_method(
+    KIND,
+    "sgs",
+    "schedkit.solvers.rules.project:solve",
+    "serial SGS on the closed time lags (least latest start first), modes by budget then duration; "
+    "seeded restarts; UNKNOWN when no pass finds a schedule",
+    family="rule",
+    options={"passes": "passes of the scheme (default 200 without a time limit; with one, until it ends)"},
 )

@@ -12,7 +12,8 @@ of it have negative lags), the resources (capacities are constant after ``T0`` a
 no longer meets the earlier activities), release dates and deadlines, and shortens the
 schedule. Restricting starts to finish by ``H`` therefore loses no optimum and no
 feasibility, which is what makes a proof of "no schedule within ``H``" a proof of
-infeasibility.
+infeasibility. The same holds with only the modes :func:`kept_modes` keeps (an optimal
+schedule uses only them), so ``H`` and the windows use their durations.
 """
 
 from __future__ import annotations
@@ -26,23 +27,56 @@ from schedkit.problems.project import NO_DEADLINE, Project, longest_paths
 
 @dataclass
 class Windows:
-    """Start-time windows ``[earliest, latest]`` per activity, within ``horizon``; ``proof``
-    says why no schedule exists (then the windows are meaningless)."""
+    """Start-time windows ``[earliest, latest]`` per activity, within ``horizon``, and the
+    modes worth keeping (``keep``, one flag per mode); ``proof`` says why no schedule exists
+    (then the rest is meaningless)."""
 
     earliest: np.ndarray
     latest: np.ndarray
     horizon: int
+    keep: np.ndarray
     proof: str | None = None
 
 
-def horizon(problem: Project) -> int:
-    """``H`` of the module docstring: some optimal schedule (if any) ends by it."""
+def kept_modes(problem: Project) -> np.ndarray:
+    """Per mode: whether some optimal schedule (if any) may use it. Dropped are modes of
+    positive duration demanding more than a capacity, modes whose consumption plus the
+    cheapest of every other activity exceeds a budget, and modes dominated by another mode of
+    the same activity (no longer, no more demand or consumption anywhere; of equal modes the
+    first is kept). Swapping a dominated mode for its dominating one keeps every constraint,
+    since a duration only ever bounds later starts and finishes from below."""
+    p = problem
+    keep = p.usable_modes().copy()
+    n = p.num_activities
+    if n == 0:
+        return keep
+    for r in range(p.num_nonrenewable):
+        cheapest = np.minimum.reduceat(p.consumption[:, r], p.mode_ptr[:-1])
+        others = int(cheapest.sum()) - cheapest[p.mode_owner]
+        keep &= p.consumption[:, r] + others <= p.budget[r]
+    profile = np.concatenate([p.duration[:, None], p.demand, p.consumption], axis=1)
+    for j in range(n):
+        ms = [m for m in p.modes(j) if keep[m]]
+        for m in ms:
+            for q in ms:
+                if q == m or not keep[q] or not (profile[q] <= profile[m]).all():
+                    continue
+                if (profile[q] < profile[m]).any() or q < m:
+                    keep[m] = False
+                    break
+    return keep
+
+
+def horizon(problem: Project, keep: np.ndarray | None = None) -> int:
+    """``H`` of the module docstring (with the longest of the ``keep`` modes, all by
+    default): some optimal schedule (if any) ends by it."""
     p = problem
     n = p.num_activities
     if n == 0:
         return 0
     t0 = max(int(p.release.max()), int(p.off_end.max()) if len(p.off_end) else 0)
-    longest = p.max_durations()
+    dur = p.duration if keep is None else np.where(keep, p.duration, -1)
+    longest = np.maximum(np.maximum.reduceat(dur, p.mode_ptr[:-1]), 0)
     width = np.maximum(longest, 1)
     reach = p.arc_lag + np.where(p.arc_fs, longest[p.arc_from], 0)
     np.maximum.at(width, p.arc_from, reach)
@@ -50,46 +84,44 @@ def horizon(problem: Project) -> int:
 
 
 def windows(problem: Project) -> Windows:
-    """Earliest starts (release dates and lags forward, shortest durations), latest starts
-    (deadlines and the horizon backward); a proof of infeasibility when the lags hold a cycle
-    of positive length, a window is empty, an activity has no mode that fits the capacities,
-    or the cheapest modes exceed a budget."""
+    """The kept modes (:func:`kept_modes`), earliest starts (release dates and lags forward,
+    shortest kept durations), latest starts (deadlines and the horizon backward); a proof of
+    infeasibility when the cheapest modes exceed a budget, an activity has no mode that fits
+    the capacities, the lags hold a cycle of positive length, or a window is empty."""
     p = problem
     n = p.num_activities
-    h = horizon(p)
     empty = np.zeros(n, dtype=np.int64)
-    shortest = p.min_durations()
-    weight = p.min_lags()
+    keep = np.zeros(p.num_modes, dtype=bool)
+    for r in range(p.num_nonrenewable):
+        least = int(np.minimum.reduceat(p.consumption[:, r], p.mode_ptr[:-1]).sum()) if n else 0
+        if least > p.budget[r]:
+            proof = f"non-renewable resource N{r + 1}: the cheapest modes need {least} > {p.budget[r]}"
+            return Windows(empty, empty, 0, keep, proof)
+    keep = kept_modes(p)
+    stuck = np.flatnonzero(~np.logical_or.reduceat(keep, p.mode_ptr[:-1])) if n else []
+    if len(stuck):
+        proof = f"{p.activity_label(int(stuck[0]))}: every mode demands more than a capacity"
+        return Windows(empty, empty, 0, keep, proof)
+    h = horizon(p, keep)
+    big = np.iinfo(np.int64).max
+    shortest = np.minimum.reduceat(np.where(keep, p.duration, big), p.mode_ptr[:-1]) if n else empty
+    weight = p.arc_lag + np.where(p.arc_fs, shortest[p.arc_from], 0)
     es, cycle = longest_paths(p.release, p.arc_from, p.arc_to, weight)
     if es is None:
-        return Windows(empty, empty, h, _cycle_proof(p, cycle))
+        return Windows(empty, empty, h, keep, _cycle_proof(p, cycle))
     finish = np.where(p.deadline != NO_DEADLINE, np.minimum(p.deadline, h), h)
-    neg_ls, cycle = longest_paths(-(finish - shortest), p.arc_to, p.arc_from, weight)
+    neg_ls, _ = longest_paths(-(finish - shortest), p.arc_to, p.arc_from, weight)
     assert neg_ls is not None  # the same arcs reversed: no positive cycle either
     ls = -neg_ls
     bad = np.flatnonzero(es > ls)
     if len(bad):
         j = int(bad[0])
-        return Windows(
-            es,
-            ls,
-            h,
+        proof = (
             f"{p.activity_label(j)} must start by {ls[j]} (deadlines or the horizon {h}, through the "
-            f"time lags) but cannot start before {es[j]} (release dates and time lags)",
+            f"time lags) but cannot start before {es[j]} (release dates and time lags)"
         )
-    usable = p.usable_modes()
-    stuck = np.flatnonzero(~np.logical_or.reduceat(usable, p.mode_ptr[:-1])) if n else []
-    if len(stuck):
-        return Windows(
-            es, ls, h, f"{p.activity_label(int(stuck[0]))}: every mode demands more than a capacity"
-        )
-    for r in range(p.num_nonrenewable):
-        least = int(np.minimum.reduceat(p.consumption[:, r], p.mode_ptr[:-1]).sum()) if n else 0
-        if least > p.budget[r]:
-            return Windows(
-                es, ls, h, f"non-renewable resource N{r + 1}: the cheapest modes need {least} > {p.budget[r]}"
-            )
-    return Windows(es, ls, h)
+        return Windows(es, ls, h, keep, proof)
+    return Windows(es, ls, h, keep)
 
 
 def _cycle_proof(p: Project, cycle: list[int] | None) -> str:

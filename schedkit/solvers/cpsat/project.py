@@ -2,8 +2,9 @@
 
 * per activity a start variable on its window ``[earliest, latest]`` (release dates, deadlines
   and time lags propagated with the shortest durations, within the horizon of
-  :mod:`schedkit.structure.project`) and one literal per mode, exactly one true; single-mode
-  activities have no literal;
+  :mod:`schedkit.structure.project`) and one literal per mode, exactly one true; modes that
+  cannot fit or are dominated by another mode of the activity are left out, and an activity
+  left with one mode has no literal;
 * per mode an optional fixed-size interval on the activity's start; one cumulative per
   renewable resource, the unavailability periods as fixed intervals using the capacity they
   remove;
@@ -38,40 +39,47 @@ class ProjectModel:
 
     model: cp_model.CpModel
     starts: list[cp_model.IntVar]
-    literals: list[list[cp_model.IntVar]] = field(default_factory=list)
+    #: per activity, (mode position, literal) of each mode kept in the model
+    literals: list[list[tuple[int, cp_model.IntVar]]] = field(default_factory=list)
 
     def read(self, value: Callable[[cp_model.IntVar], int]) -> ProjectSolution:
         start = np.array([value(s) for s in self.starts], dtype=np.int64)
-        mode = np.array(
-            [next((m for m, x in enumerate(lits) if value(x)), 0) for lits in self.literals], dtype=np.int64
-        )
-        return ProjectSolution(mode, start)
+        mode = np.array([next((k for k, x in lits if value(x)), lits[0][0]) for lits in self.literals])
+        return ProjectSolution(mode.astype(np.int64), start)
 
 
-def build_model(problem: Project, win: Windows, lb: int) -> ProjectModel:
-    """The makespan model on the windows ``win`` with ``lb <= makespan <= win.horizon``."""
+def build_model(problem: Project, win: Windows, lb: int, *, energy: bool = False) -> ProjectModel:
+    """The makespan model on the windows ``win`` with ``lb <= makespan <= win.horizon``;
+    ``energy`` adds per renewable resource without unavailability: the work of the chosen
+    modes is at most capacity x makespan."""
     p = problem
     n = p.num_activities
     model = cp_model.CpModel()
     starts = [model.new_int_var(int(win.earliest[j]), int(win.latest[j]), f"s{j}") for j in range(n)]
-    literals: list[list[cp_model.IntVar]] = []
+    literals: list[list[tuple[int, cp_model.IntVar]]] = []
     durations: list[cp_model.LinearExprT] = []
-    intervals: list[list[cp_model.IntervalVar]] = []
+    intervals: list[list[tuple[int, cp_model.IntervalVar]]] = []
     for j in range(n):
-        ms = p.modes(j)
+        first = int(p.mode_ptr[j])
+        ms = [m for m in p.modes(j) if win.keep[m]]
         if len(ms) == 1:
             m = ms[0]
-            lits = [model.new_constant(1)]
+            lits = [(m - first, model.new_constant(1))]
             durations.append(int(p.duration[m]))
-            intervals.append([model.new_fixed_size_interval_var(starts[j], int(p.duration[m]), f"i{j}")])
+            intervals.append([(m, model.new_fixed_size_interval_var(starts[j], int(p.duration[m]), f"i{j}"))])
         else:
-            lits = [model.new_bool_var(f"x{j}_{k}") for k in range(len(ms))]
-            model.add_exactly_one(lits)
-            durations.append(sum(int(p.duration[m]) * x for m, x in zip(ms, lits, strict=True)))
+            lits = [(m - first, model.new_bool_var(f"x{j}_{m - first}")) for m in ms]
+            model.add_exactly_one([x for _, x in lits])
+            durations.append(sum(int(p.duration[first + k]) * x for k, x in lits))
             intervals.append(
                 [
-                    model.new_optional_fixed_size_interval_var(starts[j], int(p.duration[m]), x, f"i{j}_{k}")
-                    for k, (m, x) in enumerate(zip(ms, lits, strict=True))
+                    (
+                        first + k,
+                        model.new_optional_fixed_size_interval_var(
+                            starts[j], int(p.duration[first + k]), x, f"i{j}_{k}"
+                        ),
+                    )
+                    for k, x in lits
                 ]
             )
         literals.append(lits)
@@ -85,22 +93,32 @@ def build_model(problem: Project, win: Windows, lb: int) -> ProjectModel:
         _cumulative(model, p, r, intervals)
     for r in range(p.num_nonrenewable):
         terms = [
-            int(p.consumption[m, r]) * x
+            int(p.consumption[int(p.mode_ptr[j]) + k, r]) * x
             for j in range(n)
-            for m, x in zip(p.modes(j), literals[j], strict=True)
-            if p.consumption[m, r] > 0
+            for k, x in literals[j]
+            if p.consumption[int(p.mode_ptr[j]) + k, r] > 0
         ]
         if terms:
             model.add(sum(terms) <= int(p.budget[r]))
     makespan = model.new_int_var(min(lb, win.horizon), win.horizon, "makespan")
     for j in range(n):
         model.add(makespan >= starts[j] + durations[j])
+    for r in range(p.num_resources if energy else 0):  # the chosen modes' work fits under the capacity
+        work = [
+            int(p.duration[m] * p.demand[m, r]) * (x if len(lits) > 1 else 1)
+            for j, lits in enumerate(literals)
+            for k, x in lits
+            for m in [int(p.mode_ptr[j]) + k]
+            if p.duration[m] * p.demand[m, r] > 0
+        ]
+        if work and not (p.off_resource == r).any():
+            model.add(sum(work) <= int(p.capacity[r]) * makespan)
     model.minimize(makespan)
     return ProjectModel(model, starts, literals)
 
 
 def _cumulative(
-    model: cp_model.CpModel, p: Project, r: int, intervals: list[list[cp_model.IntervalVar]]
+    model: cp_model.CpModel, p: Project, r: int, intervals: list[list[tuple[int, cp_model.IntervalVar]]]
 ) -> None:
     """The cumulative of renewable resource ``r``; none when it can never bind."""
     ivs: list[cp_model.IntervalVar] = []
@@ -108,7 +126,7 @@ def _cumulative(
     peak = 0
     for j in range(p.num_activities):
         most = 0
-        for iv, m in zip(intervals[j], p.modes(j), strict=True):
+        for m, iv in intervals[j]:
             d = int(p.demand[m, r])
             if d > 0 and p.duration[m] > 0:
                 ivs.append(iv)
@@ -133,19 +151,16 @@ def solve(problem: Project, ctx: SolveContext) -> Result:
     win = windows(p)
     if win.proof is not None:
         return Result(Status.INFEASIBLE, None, None, None, stats={"proof": win.proof})
-    built = build_model(p, win, p.lower_bound())
+    built = build_model(p, win, p.lower_bound(), energy=ctx.bool_option("energy", False))
+    stats: dict[str, object] = {"horizon": win.horizon, "modes dropped": int((~win.keep).sum())}
     if isinstance(ctx.hint, ProjectSolution) and not p.violations(ctx.hint):
         for j, s in enumerate(built.starts):
             built.model.add_hint(s, int(ctx.hint.start[j]))
-            for k, x in enumerate(built.literals[j]):
-                if len(built.literals[j]) > 1:
+            if len(built.literals[j]) > 1:
+                for k, x in built.literals[j]:
                     built.model.add_hint(x, int(ctx.hint.mode[j]) == k)
     out = run_cpsat(built.model, ctx, on_solution=lambda cb: built.read(cb.value))
-    stats = {
-        "horizon": win.horizon,
-        "branches": out.solver.num_branches,
-        "conflicts": out.solver.num_conflicts,
-    }
+    stats.update(branches=out.solver.num_branches, conflicts=out.solver.num_conflicts)
     if out.status is Status.INFEASIBLE:
         stats["proof"] = f"CP-SAT: no schedule within the horizon {win.horizon}"
         return Result(Status.INFEASIBLE, None, None, None, stats=stats)
