@@ -16,7 +16,9 @@ register_kind(
         "n: non-dummy activities (default 10); resources (2); modes per activity (1); nonrenewable "
         "resources (0); max_lags (0); periods: unavailability periods (0); releases (0); deadlines (0); "
         "slack: room of lags and deadlines as a share of dmax (0.5); nc, rf, rs, dmax, rmax as for "
-        "rcpsp; seed (0). Raising one count adds constraints to the same instance"
+        "rcpsp; seed (0). Raising one count adds constraints to the same instance. base: a project "
+        "or RCPSP file (e.g. a j30 .sm) to add the constraints to instead (dmax then scales the room; "
+        "default its longest duration)"
     ),
 )
 

@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     out = params.pop("out", args.out)  # -o/--format may also follow the parameters
     fmt = params.pop("format", args.format)
     check_output(None if out is None else str(out), "--out")
+    if "base" in params:  # a file: the generator adds its constraints to that instance
+        params["base"] = sk.read(str(params["base"]))
     problem = sk.generate(args.kind, **params)
     text = sk.write(problem, None if out is None else str(out), format=fmt)
     if out is None:
