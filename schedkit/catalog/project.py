@@ -69,3 +69,41 @@ register_method(
     family="rule",
     options={"passes": "passes of the scheme (default 200 without a time limit; with one, until it ends)"},
 )
+register_method(
+    KIND,
+    "auto",
+    "schedkit.solvers.hybrid.project:solve",
+    "hybrid: serial SGS for an incumbent, then CP-SAT on the windows it narrows, hinted with it; "
+    "never worse than sgs, CP-SAT's bound and INFEASIBLE proofs",
+    family="hybrid",
+    exact=True,
+    options={
+        "sgs_share": "share of the time limit for the SGS (default 0.05, at most 1 s)",
+        "energy": "as for cpsat (default false)",
+    },
+)
+_MIP_OPTIONS = {
+    "precedence": "'disaggregated' (default: one row per arc and time, stronger LP) or 'aggregated' "
+    "(one row per arc)",
+}
+register_method(
+    KIND,
+    "mip",
+    "schedkit.solvers.mip.project:solve",
+    "time-indexed MIP (step binaries per mode and time over the windows, SGS horizon and warm start), "
+    "HiGHS; INFEASIBLE only when proven",
+    family="mip",
+    exact=True,
+    options=_MIP_OPTIONS,
+    precheck="schedkit.solvers.mip.project:precheck",
+)
+register_method(
+    KIND,
+    "mip-cbc",
+    "schedkit.solvers.mip.project:solve",
+    "time-indexed MIP as 'mip', solved with CBC",
+    family="mip",
+    exact=True,
+    options=_MIP_OPTIONS,
+    precheck="schedkit.solvers.mip.project:precheck",
+)

@@ -129,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
         pct = 100 * result.gap
         print(f"gap {pct:.2f}%" if pct >= 0.01 else f"gap {pct:.2g}%")
     print(f"time {result.runtime:.2f}s")
+    for key in ("proof", "note"):  # why there is no schedule (projects: INFEASIBLE, UNKNOWN)
+        if result.solution is None and result.stats.get(key):
+            print(f"{key} {result.stats[key]}")
     if result.solution is not None:
         if args.out:
             sk.save_solution(problem, result, args.out)

@@ -83,11 +83,15 @@ def horizon(problem: Project, keep: np.ndarray | None = None) -> int:
     return t0 + int(width.sum())
 
 
-def windows(problem: Project) -> Windows:
+def windows(problem: Project, limit: int | None = None) -> Windows:
     """The kept modes (:func:`kept_modes`), earliest starts (release dates and lags forward,
     shortest kept durations), latest starts (deadlines and the horizon backward); a proof of
     infeasibility when the cheapest modes exceed a budget, an activity has no mode that fits
-    the capacities, the lags hold a cycle of positive length, or a window is empty."""
+    the capacities, the lags hold a cycle of positive length, or a window is empty.
+
+    ``limit`` (the makespan of a known schedule) lowers the horizon to it: the windows then
+    hold every schedule ending by ``limit`` that uses only kept modes, and an empty one is no
+    proof of infeasibility (``proof`` is then only meaningful without ``limit``)."""
     p = problem
     n = p.num_activities
     empty = np.zeros(n, dtype=np.int64)
@@ -103,6 +107,8 @@ def windows(problem: Project) -> Windows:
         proof = f"{p.activity_label(int(stuck[0]))}: every mode demands more than a capacity"
         return Windows(empty, empty, 0, keep, proof)
     h = horizon(p, keep)
+    if limit is not None:
+        h = min(h, int(limit))
     big = np.iinfo(np.int64).max
     shortest = np.minimum.reduceat(np.where(keep, p.duration, big), p.mode_ptr[:-1]) if n else empty
     weight = p.arc_lag + np.where(p.arc_fs, shortest[p.arc_from], 0)

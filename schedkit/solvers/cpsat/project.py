@@ -42,6 +42,14 @@ class ProjectModel:
     #: per activity, (mode position, literal) of each mode kept in the model
     literals: list[list[tuple[int, cp_model.IntVar]]] = field(default_factory=list)
 
+    def hint(self, solution: ProjectSolution) -> None:
+        """Hint ``solution``'s starts and modes (a mode left out of the model is not hinted)."""
+        for j, s in enumerate(self.starts):
+            self.model.add_hint(s, int(solution.start[j]))
+            if len(self.literals[j]) > 1:
+                for k, x in self.literals[j]:
+                    self.model.add_hint(x, int(solution.mode[j]) == k)
+
     def read(self, value: Callable[[cp_model.IntVar], int]) -> ProjectSolution:
         start = np.array([value(s) for s in self.starts], dtype=np.int64)
         mode = np.array([next((k for k, x in lits if value(x)), lits[0][0]) for lits in self.literals])
@@ -154,11 +162,7 @@ def solve(problem: Project, ctx: SolveContext) -> Result:
     built = build_model(p, win, p.lower_bound(), energy=ctx.bool_option("energy", False))
     stats: dict[str, object] = {"horizon": win.horizon, "modes dropped": int((~win.keep).sum())}
     if isinstance(ctx.hint, ProjectSolution) and not p.violations(ctx.hint):
-        for j, s in enumerate(built.starts):
-            built.model.add_hint(s, int(ctx.hint.start[j]))
-            if len(built.literals[j]) > 1:
-                for k, x in built.literals[j]:
-                    built.model.add_hint(x, int(ctx.hint.mode[j]) == k)
+        built.hint(ctx.hint)
     out = run_cpsat(built.model, ctx, on_solution=lambda cb: built.read(cb.value))
     stats.update(branches=out.solver.num_branches, conflicts=out.solver.num_conflicts)
     if out.status is Status.INFEASIBLE:

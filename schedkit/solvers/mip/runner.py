@@ -78,6 +78,13 @@ def different_job_pairs(machine: np.ndarray, job: np.ndarray) -> int:
     return pairs(machine) - pairs(machine.astype(np.int64) * (int(job.max(initial=0)) + 1) + job)
 
 
+def variable(prob: pulp.LpProblem, name: str, lo: float, hi: float, cat: str) -> pulp.LpVariable:
+    """A variable attached to ``prob`` (PuLP >= 3.3 deprecates free-standing variables)."""
+    if hasattr(prob, "add_variable"):
+        return prob.add_variable(name, lo, hi, cat=cat)
+    return pulp.LpVariable(name, lo, hi, cat=cat)
+
+
 @dataclass
 class MipOutcome:
     status: Status

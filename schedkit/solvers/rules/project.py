@@ -18,6 +18,9 @@ cycle, an empty window, a budget the cheapest modes exceed) give INFEASIBLE.
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 import numpy as np
 
 from schedkit.context import SolveContext
@@ -72,6 +75,24 @@ def solve(problem: Project, ctx: SolveContext) -> Result:
         stats["note"] = "no feasible schedule found"
         return Result(Status.UNKNOWN, None, None, None, stats=stats)
     return Result(Status.FEASIBLE, None, None, best, stats=stats)
+
+
+def best_schedule(
+    problem: Project, ctx: SolveContext, seconds: float | None, passes: int
+) -> ProjectSolution | None:
+    """The best schedule of at most ``passes`` SGS passes within ``seconds`` (no limit: None),
+    or None when none succeeds; for methods that start from an SGS incumbent. ``ctx`` gives
+    the seed and the stop event."""
+    sub = replace(
+        ctx,
+        time_limit=seconds,
+        started=time.perf_counter(),
+        options={"passes": passes},
+        hint=None,
+        incumbent=None,
+    )
+    found = solve(problem, sub).solution
+    return found if isinstance(found, ProjectSolution) else None
 
 
 def choose_modes(p: Project, keep: np.ndarray) -> np.ndarray | None:
