@@ -11,9 +11,11 @@ before that objective, the horizon.
 
 ``cpsat`` minimises the combined objective with the user's stability weight, then, with option
 ``polish`` (default true) and time left, keeps that objective and minimises the stability
-measure alone: among equally good schedules it returns one that moves least. The first phase
-takes at most 70 % of the time limit; without a limit the polish takes at most as long as the
-first phase did (at least 1 s). ``resolve``
+measure alone: among equally good schedules it returns one that moves least. Both phases
+share one deadline (:mod:`~schedkit.rescheduling.budget`: the time limit less what the final
+re-check needs): the first takes at most 70 % of what is left once the model is built, the
+polish the rest; without a limit the polish takes at most as long as the first phase did (at
+least 1 s). ``resolve``
 ignores stability (weight 0, no polish): the reference a repair is compared with.
 """
 
@@ -27,6 +29,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from schedkit.context import SolveContext
+from schedkit.rescheduling.budget import budget
 from schedkit.rescheduling.objective import Goal, evaluate
 from schedkit.rescheduling.rightshift import repair
 from schedkit.rescheduling.situation import Situation
@@ -164,8 +167,8 @@ def run(sit: Situation, ctx: SolveContext, goal: Goal, polish: bool) -> Result:
     rs_obj = _model_objective(sit, goal, rs_machine, rs_start)
     scale, _, exact = _scale(goal.stability)
     stats: dict[str, Any] = {}
-    remaining = ctx.remaining(0.1)
-    if remaining is not None and remaining < 0.05:
+    plan = budget(sit, ctx, goal, rs_solution)
+    if plan.exhausted():
         stats["fallback"] = "right-shift (no time left for CP-SAT)"
         return Result(Status.FEASIBLE, None, None, rs_solution, stats=stats)
     out = build(sit, goal, horizon=rs_obj // scale)
@@ -178,9 +181,9 @@ def run(sit: Situation, ctx: SolveContext, goal: Goal, polish: bool) -> Result:
         return sit.solution(*_values(sit, out, cb.value))
 
     params: dict[str, Any] = {}
-    if polish and remaining is not None:
-        params["max_time_in_seconds"] = max(0.01, FIRST_PHASE_SHARE * remaining)
-    first = run_cpsat(cm, ctx, on_solution=extract, **params)
+    if plan.left() is not None:  # measured after building: the build's time is spent
+        params["max_time_in_seconds"] = max(0.01, plan.share(FIRST_PHASE_SHARE if polish else 1.0))
+    first = run_cpsat(cm, ctx, on_solution=extract, reserve=plan.reserve, **params)
     stats.update(branches=first.solver.num_branches, conflicts=first.solver.num_conflicts)
     if not first.has_solution:
         stats["fallback"] = "right-shift (CP-SAT found no schedule in time)"
@@ -189,14 +192,14 @@ def run(sit: Situation, ctx: SolveContext, goal: Goal, polish: bool) -> Result:
     status = first.status if exact else Status.FEASIBLE  # optimal for a rounded weight only
     bound = first.bound / scale if exact and first.bound is not None else None
     best = _model_objective(sit, goal, machine, start)
-    if polish and not ctx.expired() and (ctx.remaining(0.1) is None or ctx.remaining(0.1) > 0.05):
+    if polish and not plan.exhausted():
         cm.add(out.objective <= best)
         cm.minimize(out.measure)
         _hint(out, machine, start)
         extra: dict[str, Any] = {}
         if ctx.time_limit is None:  # no limit: polish at most as long as the first phase took
             extra["max_time_in_seconds"] = max(1.0, first.solver.wall_time)
-        second = run_cpsat(cm, ctx, on_solution=extract, **extra)
+        second = run_cpsat(cm, ctx, on_solution=extract, reserve=plan.reserve, **extra)
         stats["polish"] = str(second.status)
         if second.has_solution:
             machine, start = _values(sit, out, second.solver.value)
