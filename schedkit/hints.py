@@ -18,12 +18,13 @@ import numpy as np
 
 from schedkit.problems.base import Problem
 from schedkit.problems.operations import ScheduledOperations
+from schedkit.problems.pods import PodAssignment
 from schedkit.problems.rcpsp import RcpspSolution
 from schedkit.problems.tardiness import TardinessSolution
 from schedkit.problems.vmr import VMRPlan
 
 #: the summary entries that are sizes of an instance (not totals or bounds)
-SIZE_KEYS = ("jobs", "machines", "operations", "activities", "resources", "PMs", "VMs")
+SIZE_KEYS = ("jobs", "machines", "operations", "activities", "resources", "PMs", "VMs", "nodes", "pods")
 
 
 def instance_size(problem: Problem) -> dict[str, int]:
@@ -89,4 +90,7 @@ def _coverage(problem: Any, solution: Any) -> tuple[str, int, int, int, int | No
     if isinstance(solution, VMRPlan):
         ok = (solution.vm >= 0) & (solution.src_pm >= 0) & (solution.dst_pm >= 0)
         return "migrations", len(solution.vm), int(ok.sum()), int(ok.sum()), None
+    if isinstance(solution, PodAssignment):  # unplaced pods are not listed: no coverage asked
+        ok = (solution.pod >= 0) & (solution.node >= 0)
+        return "placements", len(solution.pod), int(ok.sum()), int(ok.sum()), None
     return None

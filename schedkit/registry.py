@@ -25,7 +25,7 @@ from typing import Any
 from schedkit.errors import InvalidParameterError, UnknownMethodError
 
 #: problem classes in display order; each has ``schedkit.catalog.<kind>``
-KINDS: tuple[str, ...] = ("jssp", "fjsp", "smtt", "rcpsp", "project", "vmr")
+KINDS: tuple[str, ...] = ("jssp", "fjsp", "smtt", "rcpsp", "project", "vmr", "pods")
 
 
 def load_target(target: str | Callable[..., Any]) -> Callable[..., Any]:

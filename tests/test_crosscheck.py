@@ -45,10 +45,13 @@ def instance_params(kind: str, seed: int) -> dict[str, Any]:
         }
     if kind == "vmr":
         return {"pms": rng.randint(6, 20), "mnl": rng.randint(1, 5), "seed": seed}
+    if kind == "pods":
+        levels = rng.randint(1, 3)
+        return {"nodes": rng.randint(2, 5), "workloads": rng.randint(3, 6), "levels": levels, "seed": seed}
     raise AssertionError(kind)
 
 
-KINDS = ("jssp", "fjsp", "smtt", "rcpsp", "vmr")
+KINDS = ("jssp", "fjsp", "smtt", "rcpsp", "vmr", "pods")
 
 
 def _solve(problem: Any, info: Any) -> sk.Result | None:

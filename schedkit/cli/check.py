@@ -45,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"  ... and {len(bad) - MAX_LISTED} more ({len(bad)} violations in all)")
         return 1
     print(f"feasible: {problem.objective_name} {problem.objective(solution)}")
+    detail = getattr(problem, "objective_detail", None)  # classes with a composite objective
+    if detail is not None:
+        print(detail(solution))
     return 0
 
 

@@ -124,6 +124,9 @@ def run(args: argparse.Namespace) -> int:
     name = problem.objective_name
     print(f"status {result.status}")
     print(f"{name} {_fmt(result.objective)}")
+    detail = getattr(problem, "objective_detail", None)  # classes with a composite objective
+    if detail is not None and result.solution is not None:
+        print(detail(result.solution))
     print(f"lower bound {_fmt(result.lower_bound)}")
     if result.gap is not None and result.status is not sk.Status.OPTIMAL:
         pct = 100 * result.gap

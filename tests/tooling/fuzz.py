@@ -115,6 +115,7 @@ def seed_texts() -> dict[str, list[tuple[str, str]]]:
         "smtt": sk.generate("smtt", n=6, tf=0.6, rdd=0.4, weighted=True, seed=1),
         "rcpsp": sk.generate("rcpsp", n=6, seed=1),
         "vmr": sk.generate("vmr", pms=4, seed=1),
+        "pods": sk.generate("pods", nodes=3, workloads=3, seed=1),
     }
     # projects: each format holds only some of the constraints, so three samples
     projects = [

@@ -1,0 +1,79 @@
+"""Priority pod placement on CP-SAT: the count model, lexicographically, level by level.
+
+The model and the scheme are :mod:`schedkit.structure.pods`'s: one stage per priority level
+from the highest (minimise the level's unplaced pods with the levels above kept at least at
+their best count), then one for moves + evictions, each stage hinted with the incumbent and
+given half of the time left (the last one all of it), so the whole call keeps the time limit.
+The start is the best of ``rule:default``, ``rule:bfd`` and ``rule:preempt``. Proven stages
+make the bound; a stage cut by the clock ends the proof (the later stages still improve the
+incumbent).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from schedkit.context import SolveContext
+from schedkit.problems.pods import PodPlacement
+from schedkit.result import Result
+from schedkit.solvers.cpsat.runner import run_cpsat
+from schedkit.solvers.rules.pods import bfd_placement, default_placement, preempt_placement
+from schedkit.structure.pods import GE, CountModel, Objective, Row, StageOutcome, solve_lexicographic
+
+#: the domain ends of a one-sided linear row
+_INF = 2**62
+#: CP-SAT parameters of every stage
+PARAMETERS: dict[str, object] = {}
+
+
+class _CpsatBackend:
+    """The count model as one CP-SAT model, rows added between stages. The model is written
+    into its proto directly (four times faster than through ``CpModel.add`` on 1000 nodes)."""
+
+    def __init__(self, cm: CountModel, ctx: SolveContext):
+        self.ctx = ctx
+        self.model = cp_model.CpModel()
+        self.size = cm.size
+        variables = self.model.proto.variables
+        for u in cm.ub.tolist():
+            variables.add().domain.extend([0, u])
+        for row in cm.rows:
+            self.add_row(row)
+
+    def add_row(self, row: Row) -> None:
+        lin = self.model.proto.constraints.add().linear
+        lin.vars.extend(row.vars.tolist())
+        lin.coeffs.extend(row.coefs.tolist())
+        lin.domain.extend([row.rhs, _INF] if row.sense == GE else [-_INF, row.rhs])
+
+    def solve(self, objective: Objective, hint: np.ndarray, time_limit: float | None) -> StageOutcome:
+        variables, coefs, const = objective
+        proto = self.model.proto
+        proto.clear_objective()
+        proto.objective.vars.extend(variables.tolist())
+        proto.objective.coeffs.extend(coefs.tolist())
+        proto.clear_solution_hint()
+        proto.solution_hint.vars.extend(range(self.size))
+        proto.solution_hint.values.extend(hint.tolist())
+        limit = time_limit
+        params = {} if limit is None else {"max_time_in_seconds": max(0.001, limit)}
+        out = run_cpsat(self.model, self.ctx, **PARAMETERS, **params)
+        values = np.asarray(out.solver.response_proto.solution, dtype=np.int64) if out.has_solution else None
+        # without a solution CP-SAT reports a bound of 0 that proves nothing: kept only with one
+        bound = None if out.bound is None or not out.has_solution else int(out.bound) + const
+        return StageOutcome(out.status, values, bound)
+
+
+def start_placement(problem: PodPlacement, ctx: SolveContext) -> np.ndarray:
+    """The lexicographically best of the default-scheduler and best-fit placements and the
+    preemption repair (``rule:preempt``) of the default one."""
+    a = default_placement(problem, "least", ctx)
+    starts = [a, bfd_placement(problem, ctx), preempt_placement(problem, a, ctx)]
+    return min(starts, key=problem.tuple_of)
+
+
+def solve(problem: PodPlacement, ctx: SolveContext) -> Result:
+    """Most pods per priority level, then fewest moves + evictions (module docstring)."""
+    start = start_placement(problem, ctx)
+    return solve_lexicographic(problem, ctx, start, lambda cm: _CpsatBackend(cm, ctx))
