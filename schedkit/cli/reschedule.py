@@ -39,7 +39,8 @@ restarts in full (--interrupted restart) or resumes after the downtime (resume).
 starts before --at. The objective is makespan (+ weighted tardiness of rushed jobs) + W x the
 stability measure (--option stability_measure=shift|moved; shift = total |start change|).
 Methods: right-shift (keep the machine sequences), rules (re-dispatch, --option rule=mwkr),
-cpsat (CP-SAT repair from right-shift, never worse), resolve (CP-SAT ignoring stability).
+cpsat (CP-SAT repair from right-shift, never worse), ls (tabu search on the unstarted
+operations from right-shift, never worse), resolve (CP-SAT ignoring stability).
 --out writes a solution of the rescheduled instance; with arrivals, cancellations or changed
 durations that instance differs from FILE: --problem-out writes it (a job-shop whose jobs no
 longer visit every machine once as a flexible job-shop, .fjs, with --out to match), so that
@@ -67,7 +68,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("solution", metavar="SOL.json", help="the schedule being executed")
     p.add_argument("events", metavar="EVENTS.json", help="the events (see below)")
     p.add_argument("--at", type=non_negative_int, required=True, metavar="T", help="the current time")
-    p.add_argument("-m", "--method", default="cpsat", help="right-shift, rules, cpsat (default), resolve")
+    p.add_argument("-m", "--method", default="cpsat", help="right-shift, rules, cpsat (default), ls, resolve")
     p.add_argument(
         "-t",
         "--time-limit",

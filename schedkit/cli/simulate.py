@@ -35,7 +35,7 @@ Times are in the instance's unit; a trailing x means a multiple of the mean oper
 
 The run: the instance is solved first (--initial-method, --initial-time), or --solution gives
 the schedule. At each time events are revealed, the policy (a 'schedkit reschedule' method:
-right-shift, rules, cpsat, resolve) reschedules from then on with -t seconds, what started
+right-shift, rules, cpsat, ls, resolve) reschedules from then on with -t seconds, what started
 before staying as it ran; then the schedule runs on. Events that no longer apply (after the
 end, a change of a finished operation, ...) are skipped and listed in the report.
 
@@ -74,7 +74,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the stream and the solvers (default 0)")
     p.add_argument("--save-stream", metavar="S.json", help="write the stream used")
     p.add_argument("--stream-only", action="store_true", help="only write the stream (--save-stream)")
-    p.add_argument("-p", "--policy", default="cpsat", help="right-shift, rules, cpsat (default), resolve")
+    p.add_argument("-p", "--policy", default="cpsat", help="right-shift, rules, cpsat (default), ls, resolve")
     p.add_argument(
         "-t",
         "--time-limit",

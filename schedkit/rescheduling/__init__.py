@@ -9,7 +9,9 @@ rushed. The parts, one module each:
 * :mod:`~schedkit.rescheduling.check`: the independent checker of a rescheduled schedule;
 * :mod:`~schedkit.rescheduling.objective`: makespan (+ tardiness) + stability;
 * methods: :mod:`~schedkit.rescheduling.rightshift`, :mod:`~schedkit.rescheduling.rules`,
-  :mod:`~schedkit.rescheduling.cpsat` (``cpsat`` repair and ``resolve``);
+  :mod:`~schedkit.rescheduling.cpsat` (``cpsat`` repair and ``resolve``),
+  :mod:`~schedkit.rescheduling.localsearch` (``ls``); :mod:`~schedkit.rescheduling.budget`:
+  the one deadline their phases share;
 * :mod:`~schedkit.rescheduling.api`: :func:`reschedule`, the method table, the re-check.
 
 Online, through a stream of events revealed over time (``schedkit simulate``):

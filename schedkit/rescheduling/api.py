@@ -47,6 +47,12 @@ METHODS: dict[str, Method] = {
         "(option polish: then minimise the stability measure at equal objective, default true)",
         (*_COMMON, "polish"),
     ),
+    "ls": Method(
+        "schedkit.rescheduling.localsearch:solve",
+        "tabu search over the unstarted operations' machine sequences (and machines) from "
+        "right-shift, critical-chain moves, never worse than it (options iterations, sample, stall)",
+        (*_COMMON, "iterations", "sample", "stall"),
+    ),
     "resolve": Method(
         "schedkit.rescheduling.cpsat:solve_full",
         "full CP-SAT re-solve of the remaining operations ignoring stability (the reference)",
@@ -103,7 +109,7 @@ def reschedule(
         The current time: operations that started before it stay as they ran, nothing else
         starts before it.
     method
-        ``right-shift``, ``rules``, ``cpsat`` (default) or ``resolve``.
+        ``right-shift``, ``rules``, ``cpsat`` (default), ``ls`` or ``resolve``.
     stability
         Weight ``w >= 0`` of the stability measure (option ``stability_measure``: ``"shift"``,
         the default, or ``"moved"``) in the objective makespan (+ weighted tardiness) + w x measure.
@@ -113,7 +119,8 @@ def reschedule(
         What happens to an operation a breakdown cuts: ``"restart"`` (default; it runs again in
         full) or ``"resume"`` (it continues after the downtime).
     **options
-        ``stability_measure``; ``rule`` (method ``rules``); ``polish`` (method ``cpsat``).
+        ``stability_measure``; ``rule`` (method ``rules``); ``polish`` (method ``cpsat``);
+        ``iterations``, ``sample``, ``stall`` (method ``ls``).
 
     The result's ``solution`` solves ``result.problem`` (the effective problem) and has passed
     both the reschedule checker and the problem's own; ``stats`` holds ``makespan``,
