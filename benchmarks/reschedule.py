@@ -21,11 +21,12 @@ A breakdown is revealed at its start; an operation it cuts restarts.
 Policies: ``right-shift``, ``rules`` (mwkr / mopnr+ect), ``cpsat`` (repair with the stability
 measure ``moved`` weighted ``--stability`` x the mean operation duration, default 0.01: one
 operation kept in place is worth 1 % of an operation's time of makespan; then polish: fewest
-operations moved at equal objective), ``resolve`` (full re-solve ignoring stability), each with
-``--time-limit`` seconds per event, ``--workers`` threads. Per stream, a hindsight solve (CP-SAT,
-``--hindsight-time`` seconds, every breakdown known from time 0); the report's hindsight
-makespan is the better of that schedule and the best executed one (an executed schedule is a
-schedule of the hindsight problem), its bound CP-SAT's.
+operations moved at equal objective), ``ls`` (tabu search from right-shift with the same
+stability term; it runs to the time limit at every event), ``resolve`` (full re-solve
+ignoring stability), each with ``--time-limit`` seconds per event, ``--workers`` threads.
+Per stream, a hindsight solve (CP-SAT, ``--hindsight-time`` seconds, every breakdown known
+from time 0); the report's hindsight makespan is the better of that schedule and the best
+executed one (an executed schedule is a schedule of the hindsight problem), its bound CP-SAT's.
 
 Resumable: each finished (instance, level, seed, policy) run is appended to
 ``benchmarks/results/reschedule.jsonl`` as one JSON line and skipped when found there with the
@@ -67,8 +68,9 @@ QUICK = ["ta21", "ta31", "mk04", "mk10"]
 #: level -> share of time a machine is down, MTTR / (MTBF + MTTR)
 LEVELS = {"low": 0.05, "medium": 0.10, "high": 0.20}
 MTTR_FACTOR = 3.0  # MTTR in mean operation durations
-POLICIES = ["right-shift", "rules", "cpsat", "resolve"]
-SOLVER_POLICIES = ("cpsat", "resolve")
+POLICIES = ["right-shift", "rules", "cpsat", "ls", "resolve"]
+SOLVER_POLICIES = ("cpsat", "ls", "resolve")  # use the time limit; moved and time columns
+STABLE_POLICIES = ("cpsat", "ls")  # get the stability term
 SETTINGS = ("time_limit", "workers", "stability_per_md")  # a run's settings, besides what it runs
 
 
@@ -184,7 +186,7 @@ def run(args: argparse.Namespace) -> None:
                 rec["hindsight_time"] = args.hindsight_time
             else:
                 options = {}
-                if policy == "cpsat":
+                if policy in STABLE_POLICIES:
                     options = {
                         "stability": args.stability * mean_duration(problem),
                         "stability_measure": "moved",
@@ -312,7 +314,8 @@ def write_report(args: argparse.Namespace) -> None:
         "Each row is one (instance, breakdown level, stream seed). Makespans are of the schedule as "
         "executed; the gap of a policy is its makespan's excess over the hindsight makespan (the best "
         "of the hindsight CP-SAT schedule and the executed ones). Moved: operations whose start or "
-        "machine changed, summed over the reschedules of a run.",
+        "machine changed, summed over the reschedules of a run. A policy's runs are stored once and "
+        "not re-run: the commit of each is in the store (`commit`).",
         "",
     ]
     if not complete:
@@ -324,9 +327,9 @@ def write_report(args: argparse.Namespace) -> None:
     lines += [f"| {t} | {m} | {'yes' if ok else 'no'} |" for t, m, ok in targets]
     lines += ["", "## Per set and level", ""]
     lines += [
-        "| set | level | streams | reschedules (mean) | gap right-shift | gap rules | gap cpsat "
-        "| gap resolve | moved cpsat / resolve | time per event cpsat / resolve (mean, max s) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| set | level | streams | reschedules (mean) | gap right-shift | gap rules | gap cpsat | gap ls "
+        "| gap resolve | moved cpsat / ls / resolve | time per event cpsat / ls / resolve (mean, max s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     groups: dict[tuple[str, str], list[dict[str, dict[str, Any]]]] = defaultdict(list)
     for (name, level, _), v in sorted(complete.items()):
@@ -340,14 +343,17 @@ def write_report(args: argparse.Namespace) -> None:
         lines.append(
             f"| {sname} | {level} | {len(vs)} | {resch:.1f} | "
             + " | ".join(pct(gaps[p]) for p in POLICIES)
-            + f" | {moved['cpsat']} / {moved['resolve']} | "
-            + f"{tm['cpsat'][0]:.2f}, {tm['cpsat'][1]:.2f} / {tm['resolve'][0]:.2f}, {tm['resolve'][1]:.2f} |"
+            + " | "
+            + " / ".join(str(moved[p]) for p in SOLVER_POLICIES)
+            + " | "
+            + " / ".join(f"{tm[p][0]:.2f}, {tm[p][1]:.2f}" for p in SOLVER_POLICIES)
+            + " |"
         )
     lines += ["", "## Per stream", ""]
     lines += [
-        "| instance | level | seed | reschedules | initial | right-shift | rules | cpsat | resolve "
-        "| hindsight (bound) | moved rs / rules / cpsat / resolve |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| instance | level | seed | reschedules | initial | right-shift | rules | cpsat | ls | resolve "
+        "| hindsight (bound) | moved rs / rules / cpsat / ls / resolve |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (name, level, seed), v in sorted(complete.items()):
         hs = _hindsight(v)
