@@ -38,7 +38,7 @@ from schedkit.result import Result, Status
 
 LE, GE = "<=", ">="
 #: seconds kept back at the end for building the solution and re-checking it
-FINAL_RESERVE = 0.05
+FINAL_RESERVE = 0.1
 
 
 @dataclass
@@ -283,7 +283,7 @@ def solve_lexicographic(
     entered = ctx.elapsed()
     if p.tuple_of(model.placement_of(model.values_of(best))) > best_key or p.violations(ctx.incumbent):
         raise SolverBugError("the pod count model does not describe the start placement")
-    reserve = FINAL_RESERVE + 2 * (ctx.elapsed() - entered)
+    reserve = FINAL_RESERVE + 3 * (ctx.elapsed() - entered)
     if ctx.remaining(reserve) == 0.0:
         return _result(p, best, bounds, False, stats, ctx)
     backend = make_backend(model)
