@@ -112,6 +112,8 @@ def generate(
     w_cpu = np.array([POD_CPU[s][rng.integers(0, 3)] for s in size_class], dtype=np.int64)
     w_mem = (w_cpu * rng.choice(MEM_PER_CORE, size=workloads) // 1000 + 63) // 64 * 64
     w_prio = rng.integers(0, levels, size=workloads)
+    cover = min(levels, workloads)  # every level has a workload (when there are enough)
+    w_prio[rng.choice(workloads, size=cover, replace=False)] = rng.permutation(levels)[:cover]
     w_movable = rng.random(workloads) < movable
     w_zone = np.where(rng.random(workloads) < selector, rng.integers(0, zones, size=workloads), -1)
     w_tol = (rng.random(workloads) < 0.3) & batch.any()

@@ -18,7 +18,7 @@ from schedkit.context import SolveContext
 from schedkit.problems.pods import PodPlacement
 from schedkit.result import Result
 from schedkit.solvers.cpsat.runner import run_cpsat
-from schedkit.solvers.rules.pods import bfd_placement, default_placement, preempt_placement
+from schedkit.solvers.rules.pods import start_placement
 from schedkit.structure.pods import GE, CountModel, Objective, Row, StageOutcome, solve_lexicographic
 
 #: the domain ends of a one-sided linear row
@@ -73,14 +73,6 @@ class _CpsatBackend:
         # without a solution CP-SAT reports a bound of 0 that proves nothing: kept only with one
         bound = None if out.bound is None or not out.has_solution else int(out.bound) + const
         return StageOutcome(out.status, values, bound)
-
-
-def start_placement(problem: PodPlacement, ctx: SolveContext) -> np.ndarray:
-    """The lexicographically best of the default-scheduler and best-fit placements and the
-    preemption repair (``rule:preempt``) of the default one."""
-    a = default_placement(problem, "least", ctx)
-    starts = [a, bfd_placement(problem, ctx), preempt_placement(problem, a, ctx)]
-    return min(starts, key=problem.tuple_of)
 
 
 def solve(problem: PodPlacement, ctx: SolveContext) -> Result:

@@ -203,3 +203,11 @@ def preempt_placement(
             heapq.heappush(heap, (int(p.pod_level[v]), -float(size[v]), v))
         put(i, j)
     return current
+
+
+def start_placement(problem: PodPlacement, ctx: SolveContext) -> np.ndarray:
+    """The lexicographically best of the default-scheduler and best-fit placements and the
+    preemption repair (``rule:preempt``) of the default one: the exact methods' start."""
+    a = default_placement(problem, "least", ctx)
+    starts = [a, bfd_placement(problem, ctx), preempt_placement(problem, a, ctx)]
+    return min(starts, key=problem.tuple_of)
