@@ -13,7 +13,7 @@ from test_reschedule import own_verify, random_events
 import schedkit as sk
 from schedkit.cli import main
 from schedkit.context import SolveContext
-from schedkit.rescheduling import check
+from schedkit.rescheduling import check, rules
 from schedkit.rescheduling.localsearch import Builder, Search, start_state
 from schedkit.rescheduling.objective import Goal, evaluate
 from schedkit.rescheduling.rightshift import repair
@@ -57,6 +57,8 @@ def test_ls_valid_and_never_worse_than_right_shift(shops, kind: str) -> None:
         assert r.problem.violations(r.solution) == []
         assert _unfrozen_start_at_or_after(r, t)
         assert r.objective <= rs.objective + 1e-9, (i, r.objective, rs.objective)
+        ru = sk.reschedule(p, old, events, method="rules", **kw)
+        assert r.objective <= ru.objective + 1e-9, (i, r.objective, ru.objective)
 
 
 @pytest.mark.parametrize("kind", ["jssp", "fjsp"])
@@ -81,6 +83,11 @@ def test_builder_decodes_right_shift_and_scores_like_evaluate(shops, kind: str) 
         assert b.score(st, dec[0], dec[1]) == pytest.approx(
             evaluate(sit, sit.solution(machine, start), goal).objective
         )
+        d_machine, d_start = rules.dispatch(sit, *rules.parse(sit, None))  # the rules start, released
+        released = start_state(sit, d_machine, d_start)
+        released.anchor = [False] * len(released.anchor)
+        dec_rules = b.decode(released)
+        assert dec_rules is not None and (np.array(dec_rules[0])[free] == d_start[free]).all()
         search = Search(sit, goal, SolveContext("ls", seed=i, options={"iterations": 15}), None)
         best, best_obj, _ = search.run(st)
         dec = b.decode(best)
