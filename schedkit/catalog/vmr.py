@@ -68,3 +68,16 @@ register_method(
     "empty the most fragmented NUMA nodes first, each VM to the tightest-fitting node",
     family="rule",
 )
+register_method(
+    KIND,
+    "auto",
+    "schedkit.solvers.hybrid.vmr:solve",
+    "large-neighbourhood search: CP-SAT on the count model of PM neighbourhoods, from the better rule",
+    family="hybrid",
+    options={
+        "first_pms": "PMs in the first neighbourhood (default 40; the size then adapts)",
+        "whole_pms": "CP-SAT on the whole instance first up to this many active PMs (default 400)",
+        "iterations": "sub-problems without a time limit (default 300)",
+        "stall": "sub-problems in a row without improvement that end a run without a time limit (default 60)",
+    },
+)

@@ -341,9 +341,12 @@ class VMRescheduling(Problem):
 
     # Problem contract ----------------------------------------------------------------------
     def lower_bound(self) -> float:
-        """Valid cheap bound on the final FR.
+        """Valid cheap bound on the final FR: the better of :meth:`touched_bound` and
+        :meth:`migration_bound`."""
+        return max(self.touched_bound(), self.migration_bound())
 
-        A migration changes the free CPU of at most 4 nodes (2 for single-NUMA VMs), so at
+    def touched_bound(self) -> float:
+        """A migration changes the free CPU of at most 4 nodes (2 for single-NUMA VMs), so at
         least ``nodes - touched`` nodes keep their residue: the smallest of them sum to a bound,
         which is then rounded up to the residue class of the (invariant) total free CPU mod 16.
         """
@@ -358,6 +361,61 @@ class VMRescheduling(Problem):
         bound = int(res[: len(free) - touched].sum())
         bound += (total - bound) % SLOT
         return bound / total
+
+    def migration_bound(self) -> float:
+        """Bound on the final FR from what each migration can change (see below).
+
+        Let ``R`` be the sum of the residues ``free mod 16`` over the nodes of active PMs
+        (FR = R / total free CPU; the total does not change) and ``R0`` its current value. A
+        plan of ``s`` single-NUMA and ``d`` double-NUMA steps, ``s + d <= MNL``, ends with
+        ``R0 - R = sum of the steps' decreases of R``; a step changes only the nodes it leaves
+        and enters. Two bounds on that sum hold at once:
+
+        * *per step*: a VM of ``c`` cores per node leaving a node of capacity ``C`` with ``f``
+          free (``0 <= f <= C - c``) lowers that node's residue by ``f%16 - (f+c)%16 <=
+          dep(c, C)``, the maximum over all such ``f``; arriving (``c <= f <= C``) by ``f%16 -
+          (f-c)%16 <= arr(c, C)``. A single-NUMA step leaves one node and enters one, a double
+          one leaves two and enters two, so a step lowers ``R`` by at most ``cs`` (single) or
+          ``cd`` (double): the largest ``dep + arr`` (twice that for double VMs) over the
+          movable VMs' sizes and the node capacities. Hence ``R0 - R <= s cs + d cd``.
+        * *per node*: a node's residue cannot fall below 0, so over the whole plan it falls by
+          at most its current residue ``r0(n)``, and only on the at most ``2s + 4d`` nodes
+          touched: ``R0 - R <= top(2s + 4d)``, the sum of the largest current residues.
+
+        Both right-hand sides grow with ``s`` and ``d``, so ``R0 - R <= max over s + d = MNL
+        of min(s cs + d cd, top(2s + 4d))`` (``s = 0`` without movable single-NUMA VMs, ``d =
+        0`` without double ones) for every feasible plan. ``R`` is also congruent to the total
+        free CPU mod 16 (each residue is congruent to its node's free CPU), so the bound on
+        ``R`` is rounded up to that class. The per-node half alone is :meth:`touched_bound`
+        (less its rounding of touched nodes); the per-step half is what makes it bite at scale.
+        """
+        act = self.pm_active
+        free = self.initial_free()[0][act]
+        total = int(free.sum())
+        if total == 0:
+            return 0.0
+        r0 = free % SLOT
+        start = int(r0.sum())
+        mov = self.migratable & act[self.vm_pm]
+        caps = np.unique(self.pm_cpu[act])
+        step = {False: -1, True: -1}  # largest decrease per step, single / double (-1: none movable)
+        shapes = {(int(c), bool(k == BOTH)) for c, k in zip(self.vm_cpu[mov], self.vm_numa[mov], strict=True)}
+        for c, double in shapes:
+            dep = max((_best_change(c, int(cap), leave=True) for cap in caps if cap >= c), default=0)
+            arr = max((_best_change(c, int(cap), leave=False) for cap in caps if cap >= c), default=0)
+            gain = max(0, dep + arr) * (2 if double else 1)
+            step[double] = max(step[double], gain)
+        top = np.concatenate([[0], np.cumsum(np.sort(r0.ravel())[::-1])])
+        best = 0
+        for d in range(self.mnl + 1):
+            s = self.mnl - d
+            if (d and step[True] < 0) or (s and step[False] < 0):
+                continue
+            touched = min(len(top) - 1, 2 * s + 4 * d)
+            best = max(best, min(s * max(step[False], 0) + d * max(step[True], 0), int(top[touched])))
+        bound = max(0, start - best)
+        bound += (total - bound) % SLOT
+        return min(bound, start) / total
 
     def summary(self) -> dict[str, Any]:
         mov = self.migratable & self.pm_active[self.vm_pm]
@@ -515,6 +573,14 @@ class VMRescheduling(Problem):
         plan = self.plan(moves)
         plan.labels = labels
         return plan
+
+
+def _best_change(c: int, cap: int, leave: bool) -> int:
+    """Largest drop of ``free mod 16`` on a node of capacity ``cap`` when a VM of ``c`` cores
+    leaves it (free ``f`` to ``f + c <= cap``) or enters it (``f >= c`` to ``f - c``)."""
+    f = np.arange(0, cap - c + 1) if leave else np.arange(c, cap + 1)
+    after = f + c if leave else f - c
+    return int((f % SLOT - after % SLOT).max()) if len(f) else 0
 
 
 def _numa_code_of(where: str, value: Any) -> int:
