@@ -272,3 +272,19 @@ def test_cli_generate_solve_check_info(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["solve", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "pods[0].cpu must be >= 0" in err and "Traceback" not in err
+
+
+def test_polish_and_preempt_never_worsen_a_placement() -> None:
+    from schedkit.solvers.rules.pods import default_placement, polish, preempt_placement
+
+    for seed in range(4):
+        p = sk.generate("pods", nodes=8, seed=seed)
+        base = default_placement(p)
+        pre = preempt_placement(p, base)
+        assert sk.check(p, p.assignment(pre)) == [] and p.tuple_of(pre) <= p.tuple_of(base)
+        # evict every movable running pod: polish places pods again, higher priorities first,
+        # the evicted ones at home when there is room: never worse than the running placement
+        scrambled = np.where(p.running & p.pod_movable, UNPLACED, p.pod_node)
+        back = polish(p, scrambled)
+        assert sk.check(p, p.assignment(back)) == [] and p.tuple_of(back) <= p.tuple_of(p.pod_node)
+        assert p.tuple_of(back) < p.tuple_of(scrambled)

@@ -33,7 +33,7 @@ register_method(
     "cpsat",
     "schedkit.solvers.cpsat.pods:solve",
     "CP-SAT on pod-class counts per node, lexicographic: level by level from the highest priority, "
-    "then moves + evictions; started from the better rule",
+    "then moves + evictions; started from the best rule (default, bfd, preempt)",
     family="cp",
     exact=True,
 )

@@ -262,9 +262,11 @@ def solve_lexicographic(
     start: np.ndarray,
     make_backend: Callable[[CountModel], Backend],
     model: CountModel | None = None,
+    repair: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Result:
-    """The lexicographic scheme (module docstring) from the placement ``start``; the Result's
-    bound is the scalar of the proven part of the tuple (later entries 0)."""
+    """The lexicographic scheme (module docstring) from the placement ``start``; ``repair``, a
+    placement improvement that never worsens the tuple, is applied to each stage's answer. The
+    Result's bound is the scalar of the proven part of the tuple (later entries 0)."""
     p = problem
     best = start.copy()
     best_key = p.tuple_of(best)
@@ -316,6 +318,8 @@ def solve_lexicographic(
         }
         if out.values is not None:
             cand = model.placement_of(out.values)
+            if repair is not None:
+                cand = repair(cand)
             key = p.tuple_of(cand)
             if key < best_key and not p.violations(p.assignment(cand)):
                 best, best_key = cand, key

@@ -18,7 +18,7 @@ from schedkit.context import SolveContext
 from schedkit.problems.pods import PodPlacement
 from schedkit.result import Result
 from schedkit.solvers.cpsat.runner import run_cpsat
-from schedkit.solvers.rules.pods import start_placement
+from schedkit.solvers.rules.pods import polish, start_placement
 from schedkit.structure.pods import GE, CountModel, Objective, Row, StageOutcome, solve_lexicographic
 
 #: the domain ends of a one-sided linear row
@@ -78,4 +78,6 @@ class _CpsatBackend:
 def solve(problem: PodPlacement, ctx: SolveContext) -> Result:
     """Most pods per priority level, then fewest moves + evictions (module docstring)."""
     start = start_placement(problem, ctx)
-    return solve_lexicographic(problem, ctx, start, lambda cm: _CpsatBackend(cm, ctx))
+    return solve_lexicographic(
+        problem, ctx, start, lambda cm: _CpsatBackend(cm, ctx), repair=lambda x: polish(problem, x, ctx)
+    )

@@ -18,7 +18,7 @@ from schedkit.context import SolveContext
 from schedkit.problems.pods import PodPlacement
 from schedkit.result import Result
 from schedkit.solvers.mip.runner import backend_of, check_model_size, run_pulp
-from schedkit.solvers.rules.pods import start_placement
+from schedkit.solvers.rules.pods import polish, start_placement
 from schedkit.structure.pods import GE, CountModel, Objective, Row, StageOutcome, build, solve_lexicographic
 
 #: seconds per variable by which a stage's solve is set to end before its share: reading the
@@ -67,4 +67,6 @@ def solve(problem: PodPlacement, ctx: SolveContext) -> Result:
     start = start_placement(problem, ctx)
     model = build(problem)
     check_model_size(model.size, "variables", "cpsat")
-    return solve_lexicographic(problem, ctx, start, lambda cm: _PulpBackend(cm, ctx), model)
+    return solve_lexicographic(
+        problem, ctx, start, lambda cm: _PulpBackend(cm, ctx), model, repair=lambda x: polish(problem, x, ctx)
+    )

@@ -209,5 +209,49 @@ def start_placement(problem: PodPlacement, ctx: SolveContext) -> np.ndarray:
     """The lexicographically best of the default-scheduler and best-fit placements and the
     preemption repair (``rule:preempt``) of the default one: the exact methods' start."""
     a = default_placement(problem, "least", ctx)
-    starts = [a, bfd_placement(problem, ctx), preempt_placement(problem, a, ctx)]
+    starts = [a, bfd_placement(problem, ctx), polish(problem, preempt_placement(problem, a, ctx), ctx)]
     return min(starts, key=problem.tuple_of)
+
+
+def polish(problem: PodPlacement, node_of: np.ndarray, ctx: SolveContext | None = None) -> np.ndarray:
+    """Greedy steps that never worsen the lexicographic objective, repeated until none applies:
+    an unplaced pod (highest priority first) goes to its own node if it ran there and it fits,
+    else to the best-fitting node; a moved running pod goes back to its own node if it fits."""
+    p = problem
+    node_of = node_of.copy()
+    free_c, free_m = free_room(p, node_of)
+    mean_c, mean_m = max(float(p.node_cpu.mean()), 1.0), max(float(p.node_mem.mean()), 1.0)
+    placeable = p.placeable()
+    changed = True
+    while changed:
+        changed = False
+        if ctx is not None and ctx.expired():
+            break
+        moved = np.flatnonzero(p.running & (node_of != UNPLACED) & (node_of != p.pod_node))
+        for i in moved.tolist():
+            home = int(p.pod_node[i])
+            if free_c[home] >= p.pod_cpu[i] and free_m[home] >= p.pod_mem[i]:
+                j = int(node_of[i])
+                free_c[j] += p.pod_cpu[i]
+                free_m[j] += p.pod_mem[i]
+                free_c[home] -= p.pod_cpu[i]
+                free_m[home] -= p.pod_mem[i]
+                node_of[i] = home
+                changed = True
+        waiting = np.flatnonzero((node_of == UNPLACED) & placeable)
+        waiting = waiting[np.lexsort((waiting, p.pod_level[waiting]))]
+        for i in waiting.tolist():
+            c, m = int(p.pod_cpu[i]), int(p.pod_mem[i])
+            home = int(p.pod_node[i])
+            if home != UNPLACED and free_c[home] >= c and free_m[home] >= m:
+                j = home
+            else:
+                ok = np.flatnonzero(p.group_eligible[p.pod_group[i]] & (free_c >= c) & (free_m >= m))
+                if not len(ok):
+                    continue
+                j = int(ok[int(np.argmin((free_c[ok] - c) / mean_c + (free_m[ok] - m) / mean_m))])
+            node_of[i] = j
+            free_c[j] -= c
+            free_m[j] -= m
+            changed = True
+    return node_of
