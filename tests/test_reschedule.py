@@ -340,7 +340,7 @@ def test_events_that_do_not_fit_the_instance(ft10, events, message: str) -> None
 def test_argument_errors(tiny) -> None:
     p, old = tiny
     cases = [
-        (dict(method="tabu"), sk.UnknownMethodError, "methods: right-shift, rules, cpsat, resolve"),
+        (dict(method="tabu"), sk.UnknownMethodError, "methods: right-shift, rules, cpsat, ls, resolve"),
         (dict(time_limit=-1), sk.InvalidParameterError, "time limit must be >= 0"),
         (dict(at=-3), sk.InvalidParameterError, "at must be an integer time >= 0"),
         (dict(stability=-1), sk.InvalidParameterError, "stability weight must be a number >= 0"),
