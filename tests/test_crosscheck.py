@@ -45,13 +45,23 @@ def instance_params(kind: str, seed: int) -> dict[str, Any]:
         }
     if kind == "vmr":
         return {"pms": rng.randint(6, 20), "mnl": rng.randint(1, 5), "seed": seed}
+    if kind == "project":  # no maximum lags or deadlines: feasible, and sgs always finds a schedule
+        return {
+            "n": rng.randint(6, 10),
+            "modes": rng.randint(1, 3),
+            "rs": rng.choice([0.2, 0.5]),
+            "nonrenewable": rng.randint(0, 1),
+            "periods": rng.randint(0, 2),
+            "releases": rng.randint(0, 2),
+            "seed": seed,
+        }
     if kind == "pods":
         levels = rng.randint(1, 3)
         return {"nodes": rng.randint(2, 5), "workloads": rng.randint(3, 6), "levels": levels, "seed": seed}
     raise AssertionError(kind)
 
 
-KINDS = ("jssp", "fjsp", "smtt", "rcpsp", "vmr", "pods")
+KINDS = ("jssp", "fjsp", "smtt", "rcpsp", "vmr", "pods", "project")
 
 
 def _solve(problem: Any, info: Any) -> sk.Result | None:
