@@ -53,6 +53,13 @@ def test_generated_seeds_cover_both_outcomes() -> None:
     assert {cpsat(generated(s)).status for s in range(10)} == {sk.Status.OPTIMAL, sk.Status.INFEASIBLE}
 
 
+def test_without_an_sgs_schedule_the_structural_horizon_is_used() -> None:
+    """Some generated feasible project has no SGS schedule; the MIP then proves the optimum on
+    the structural horizon (the agreement test above covers its value)."""
+    runs = [mip(generated(s)) for s in range(10)]
+    assert any(r.status is sk.Status.OPTIMAL and r.stats["sgs makespan"] is None for r in runs)
+
+
 def test_calendar_deadline_and_budget_by_hand() -> None:
     # capacity 2, unavailable on [2, 6); the long mode of activity 0 (demand 1) fits beside 1,
     # the short one (demand 2) waits for the break; the budget allows one expensive mode only
