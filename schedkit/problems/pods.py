@@ -271,9 +271,18 @@ class PodPlacement(Problem):
         return self.group_eligible[self.pod_group[pod]]
 
     def placeable(self) -> np.ndarray:
-        """Mask of the pods that fit alone on some eligible node (the others stay unplaced)."""
-        fits = (self.pod_cpu[:, None] <= self.node_cpu[None]) & (self.pod_mem[:, None] <= self.node_mem[None])
-        return (fits & self.group_eligible[self.pod_group]).any(axis=1)
+        """Mask of the pods that fit alone on some eligible node (the others stay unplaced);
+        computed once per pod shape and eligibility group, then cached (read-only)."""
+        cached = self.__dict__.get("_placeable")
+        if cached is None:
+            keys = np.stack([self.pod_cpu, self.pod_mem, self.pod_group], axis=1)
+            shapes, inverse = np.unique(keys, axis=0, return_inverse=True)
+            fits = (shapes[:, :1] <= self.node_cpu[None]) & (shapes[:, 1:2] <= self.node_mem[None])
+            ok = (fits & self.group_eligible[shapes[:, 2]]).any(axis=1)
+            cached = ok[inverse.reshape(-1)]
+            cached.setflags(write=False)
+            self.__dict__["_placeable"] = cached
+        return cached
 
     def node_index(self, name: str) -> int:
         return self._index("_node_index", self.node_names).get(name, -1)

@@ -19,7 +19,15 @@ from schedkit.problems.pods import PodPlacement
 from schedkit.result import Result
 from schedkit.solvers.cpsat.runner import run_cpsat
 from schedkit.solvers.rules.pods import polish, start_placement
-from schedkit.structure.pods import GE, CountModel, Objective, Row, StageOutcome, solve_lexicographic
+from schedkit.structure.pods import (
+    GE,
+    CountModel,
+    Objective,
+    Row,
+    StageOutcome,
+    solve_lexicographic,
+    start_context,
+)
 
 #: the domain ends of a one-sided linear row
 _INF = 2**62
@@ -77,7 +85,7 @@ class _CpsatBackend:
 
 def solve(problem: PodPlacement, ctx: SolveContext) -> Result:
     """Most pods per priority level, then fewest moves + evictions (module docstring)."""
-    start = start_placement(problem, ctx)
+    start = start_placement(problem, start_context(problem, ctx))
     return solve_lexicographic(
         problem, ctx, start, lambda cm: _CpsatBackend(cm, ctx), repair=lambda x: polish(problem, x, ctx)
     )
