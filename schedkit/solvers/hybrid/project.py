@@ -3,7 +3,7 @@
 1. the proofs that need no search (:func:`schedkit.structure.project.windows`): INFEASIBLE;
 2. the serial SGS (:mod:`schedkit.solvers.rules.project`) for ``sgs_share`` of the time limit
    (at most :data:`SGS_SECONDS`; :data:`SGS_PASSES` passes without a limit); a feasible hint
-   that is better replaces its schedule;
+   that is better and uses only kept modes replaces its schedule;
 3. CP-SAT on the start windows narrowed to the incumbent's makespan (an optimal schedule
    ends by it, so the optimum and bound are unchanged, and the domains are smaller), hinted
    with the incumbent; without an incumbent on the full windows, where CP-SAT's INFEASIBLE
@@ -22,7 +22,7 @@ from schedkit.problems.project import Project, ProjectSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.project import build_model
 from schedkit.solvers.cpsat.runner import run_cpsat
-from schedkit.solvers.rules.project import best_schedule
+from schedkit.solvers.rules.project import incumbent
 from schedkit.structure.project import windows
 
 #: share of the time limit for the SGS, at most :data:`SGS_SECONDS`
@@ -30,21 +30,6 @@ SGS_SHARE = 0.05
 SGS_SECONDS = 1.0
 #: SGS passes without a time limit (and the cap with one)
 SGS_PASSES = 200
-
-
-def incumbent(problem: Project, ctx: SolveContext) -> tuple[ProjectSolution | None, dict[str, object]]:
-    """The SGS's best schedule within ``sgs_share`` of the time limit (at most
-    :data:`SGS_SECONDS`), or the hint when it is feasible and better; and what to report."""
-    share = ctx.float_option("sgs_share", SGS_SHARE, 0.0, 1.0)
-    seconds = None if ctx.time_limit is None else min(SGS_SECONDS, share * ctx.time_limit)
-    best = None if seconds == 0 else best_schedule(problem, ctx, seconds, SGS_PASSES)
-    stats: dict[str, object] = {"sgs makespan": None if best is None else problem.objective(best)}
-    hint = ctx.hint
-    usable = isinstance(hint, ProjectSolution) and not problem.violations(hint)
-    if usable and (best is None or problem.objective(hint) < problem.objective(best)):
-        best = hint
-        stats["from hint"] = True
-    return best, stats
 
 
 def solve(problem: Project, ctx: SolveContext) -> Result:
@@ -57,7 +42,12 @@ def solve(problem: Project, ctx: SolveContext) -> Result:
     if win.proof is not None:
         return Result(Status.INFEASIBLE, None, None, None, stats={"proof": win.proof})
     lb = p.lower_bound()
-    best, stats = incumbent(p, ctx)
+    share = ctx.float_option("sgs_share", SGS_SHARE, 0.0, 1.0)
+    seconds = None if ctx.time_limit is None else min(SGS_SECONDS, share * ctx.time_limit)
+    best, hinted = incumbent(p, ctx, seconds, SGS_PASSES, win.keep)
+    stats: dict[str, object] = {"sgs makespan": None if best is None else p.objective(best)}
+    if hinted:
+        stats["from hint"] = True
     if best is not None:
         ctx.incumbent = best
         ub = p.objective(best)

@@ -48,7 +48,7 @@ from schedkit.solvers.mip.runner import (
     run_pulp,
     variable,
 )
-from schedkit.solvers.rules.project import best_schedule
+from schedkit.solvers.rules.project import incumbent
 from schedkit.structure.project import Windows, windows
 
 PRECEDENCE_FORMS = ("disaggregated", "aggregated")
@@ -309,11 +309,7 @@ def solve(problem: Project, ctx: SolveContext) -> Result:
         return Result(Status.INFEASIBLE, None, None, None, stats={"proof": win.proof})
     lb = p.lower_bound()
     seconds = None if ctx.time_limit is None else min(SGS_SECONDS, SGS_SHARE * ctx.time_limit)
-    best = best_schedule(p, ctx, seconds, SGS_PASSES)
-    hint = ctx.hint
-    usable = isinstance(hint, ProjectSolution) and not p.violations(hint) and win.keep[_modes(p, hint)].all()
-    if usable and (best is None or p.objective(hint) < p.objective(best)):
-        best = hint
+    best, _ = incumbent(p, ctx, seconds, SGS_PASSES, win.keep)  # the warm start needs kept modes
     stats: dict[str, object] = {"sgs makespan": None if best is None else p.objective(best)}
     if best is not None:
         ctx.incumbent = best
@@ -359,11 +355,6 @@ def solve(problem: Project, ctx: SolveContext) -> Result:
     if best is None:
         return Result(Status.UNKNOWN, None, bound, None, stats=stats)
     return Result(Status.FEASIBLE, None, min(bound, p.objective(best)), best, stats=stats)
-
-
-def _modes(p: Project, solution: ProjectSolution) -> np.ndarray:
-    """Global mode index per activity of ``solution`` (which has been checked)."""
-    return p.mode_ptr[:-1] + np.asarray(solution.mode, dtype=np.int64)
 
 
 def _fallback(best: ProjectSolution | None, lb: int, stats: dict[str, object]) -> Result:

@@ -95,6 +95,22 @@ def best_schedule(
     return found if isinstance(found, ProjectSolution) else None
 
 
+def incumbent(
+    problem: Project, ctx: SolveContext, seconds: float | None, passes: int, keep: np.ndarray
+) -> tuple[ProjectSolution | None, bool]:
+    """:func:`best_schedule`, or ``ctx.hint`` when it is feasible, uses only ``keep`` modes
+    and is better; and whether the hint was taken."""
+    best = None if seconds == 0 else best_schedule(problem, ctx, seconds, passes)
+    hint = ctx.hint
+    if not isinstance(hint, ProjectSolution) or problem.violations(hint):
+        return best, False
+    if not keep[problem.mode_ptr[:-1] + np.asarray(hint.mode, dtype=np.int64)].all():
+        return best, False
+    if best is not None and problem.objective(hint) >= problem.objective(best):
+        return best, False
+    return hint, True
+
+
 def choose_modes(p: Project, keep: np.ndarray) -> np.ndarray | None:
     """Global mode index per activity: the least consumption relative to the budgets, then
     shorter modes while the budgets hold; None when the budgets cannot be met this way."""
