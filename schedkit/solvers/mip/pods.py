@@ -16,7 +16,7 @@ import pulp
 
 from schedkit.context import SolveContext
 from schedkit.problems.pods import PodPlacement
-from schedkit.result import Result
+from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import backend_of, check_model_size, run_pulp
 from schedkit.solvers.rules.pods import polish, start_placement
 from schedkit.structure.pods import (
@@ -63,7 +63,12 @@ class _PulpBackend:
         if time_limit is not None:  # PuLP reads the answer back after the solver stops
             end = self.ctx.elapsed() + max(0.01, time_limit - SLACK_PER_VARIABLE * len(self.x))
             sub = dataclasses.replace(self.ctx, time_limit=end)
-        out = run_pulp(self.prob, sub, backend=self.backend, warm_start=True)
+        try:
+            out = run_pulp(self.prob, sub, backend=self.backend, warm_start=True)
+        except IndexError:
+            # PuLP reads HiGHS's column values even when a cancelled run has none (seen on
+            # 1000-node clusters stopped at the limit): the stage ends without an answer
+            return StageOutcome(Status.UNKNOWN, None, None)
         values = None
         if out.has_solution:
             values = np.array([round(v.varValue or 0) for v in self.x], dtype=np.int64)
