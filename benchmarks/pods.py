@@ -272,6 +272,22 @@ def report(_: argparse.Namespace) -> None:
             )
         lines.append("")
     lines += [
+        "## Reading",
+        "",
+        "* Most of the gain over `rule:default` on the highest level is preemption: `rule:preempt` "
+        "(which is part of the exact methods' start) already places (nearly) every high-priority pod; "
+        "the *better than preempt* column is what CP-SAT and the MIP add to it: the lower levels and "
+        "the disruption.",
+        "* Small clusters are solved to proven lexicographic optimality within the 1 s window.",
+        "* On 100 nodes neither exact method proves the lowest level within 10 s (the MIP proves "
+        "some); at 10 s the MIP leaves fewer low-priority pods unplaced and disturbs fewer running "
+        "pods than CP-SAT, whose level stages minimise unplaced pods alone and leave the disruption "
+        "to the last stage.",
+        "* On 1000 nodes (about 43,000 count variables) the 1 s window goes to the start heuristics: "
+        "the model is not built when less than about 0.6 s is left, and `cpsat` returns its start "
+        "(under load the preemption repair itself is cut by the clock, hence a little worse than "
+        "`rule:preempt` without a limit); within 10 s CP-SAT mostly removes a few moves.",
+        "",
         "Raw runs: `benchmarks/results/pods.jsonl` (one JSON line per run: placed pods per level, moves, "
         "evictions, status, bound tuple, stage statuses, wall time).",
         "",
