@@ -46,6 +46,14 @@ durations that instance differs from FILE: --problem-out writes it (a job-shop w
 longer visit every machine once as a flexible job-shop, .fjs, with --out to match), so that
 'schedkit check NEW.txt NEW.json' and the next 'schedkit reschedule NEW.txt NEW.json ...' work.
 
+RCPSP (PSPLIB .sm files): activities and resources are numbered from 1, as in the file:
+  {"type": "breakdown", "resource": 1, "start": 10, "end": 25, "amount": 3}   3 units of R1
+                                     gone in [10, 25) (no amount: all of them)
+  {"type": "duration_change", "activity": 7, "new_duration": 9}
+  {"type": "cancel", "activity": 12}          not started: duration 0, precedences kept
+Methods right-shift (keep the old order), cpsat, resolve; --out and --problem-out write the
+rescheduled instance as a project (pinned frozen activities, breakdowns as unavailability).
+
 Example:
   schedkit solve ft10.txt -t 5 --out old.json
   schedkit reschedule ft10.txt old.json events.json --at 230 -t 5 --out new.json
@@ -57,7 +65,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "reschedule",
         help="repair a schedule after breakdowns, arrivals, duration changes, cancellations, rushes",
         description=(
-            "Reschedule a job-shop or flexible job-shop schedule being executed (SOL.json, as "
+            "Reschedule a job-shop, flexible job-shop or RCPSP schedule being executed (SOL.json, as "
             "'schedkit solve --out' writes it) after the events in EVENTS.json, at time --at, and "
             "print makespan, objective, operations moved, total shift and time."
         ),
@@ -114,10 +122,11 @@ def stability_weight(text: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     from schedkit.rescheduling.events import read_events
+    from schedkit.rescheduling.rcpsp_events import read_events as read_rcpsp_events
 
     problem = load_problem(args)
     old, _ = sk.load_solution(problem, args.solution)
-    events = read_events(args.events)
+    events = (read_rcpsp_events if problem.kind == "rcpsp" else read_events)(args.events)
     options = parse_options(args.option)
     check_output(args.out, "--out")
     check_output(args.problem_out, "--problem-out")
@@ -151,7 +160,8 @@ def run(args: argparse.Namespace) -> int:
     if st["tardiness"]:
         print(f"weighted tardiness {st['tardiness']}")
     print(f"objective {_fmt(result.objective)}")
-    print(f"moved {st['moved']} operations, shift {st['shift']}")
+    what = "activities" if problem.kind == "rcpsp" else "operations"
+    print(f"moved {st['moved']} {what}, shift {st['shift']}")
     print(f"frozen {st['frozen']}, cut {st['cut']}, rescheduled {st['to schedule']}")
     print(f"time {result.runtime:.2f}s")
     problem_out, solution_out = _writable(result.problem, result.solution, bool(args.problem_out))

@@ -60,6 +60,25 @@ METHODS: dict[str, Method] = {
     ),
 }
 DEFAULT_METHOD = "cpsat"
+#: the methods for RCPSP (kind ``rcpsp``): :mod:`~schedkit.rescheduling.rcpsp_methods`
+RCPSP_METHODS: dict[str, Method] = {
+    "right-shift": Method(
+        "schedkit.rescheduling.rcpsp_methods:solve",
+        "keep the old order, push activities right as little as the resources allow (baseline)",
+        _COMMON,
+    ),
+    "cpsat": Method(
+        "schedkit.rescheduling.rcpsp_methods:solve_cpsat",
+        "CP-SAT project model with the stability term, warm-started from right-shift, never worse "
+        "than it (option polish: then minimise the stability measure at equal objective, default true)",
+        (*_COMMON, "polish"),
+    ),
+    "resolve": Method(
+        "schedkit.rescheduling.rcpsp_methods:solve_full",
+        "full CP-SAT re-solve of the remaining activities ignoring stability (the reference)",
+        _COMMON,
+    ),
+}
 
 
 @dataclass
@@ -72,12 +91,15 @@ class RescheduleResult(Result):
     situation: Any = None
 
 
-def method_info(name: Any) -> tuple[str, Method]:
-    """The registered spelling and entry of method ``name``; UnknownMethodError listing the known."""
+def method_info(name: Any, kind: str = "jssp") -> tuple[str, Method]:
+    """The registered spelling and entry of method ``name`` for problems of ``kind``;
+    UnknownMethodError listing the known."""
+    table = RCPSP_METHODS if kind == "rcpsp" else METHODS
     key = name.lower() if isinstance(name, str) else name
-    if key not in METHODS:
-        raise UnknownMethodError(f"unknown reschedule method {name!r} (methods: {', '.join(METHODS)})")
-    return key, METHODS[key]
+    if key not in table:
+        what = "RCPSP reschedule" if kind == "rcpsp" else "reschedule"
+        raise UnknownMethodError(f"unknown {what} method {name!r} (methods: {', '.join(table)})")
+    return key, table[key]
 
 
 def reschedule(
@@ -101,15 +123,17 @@ def reschedule(
     Parameters
     ----------
     problem, solution
-        A job-shop or flexible job-shop problem and a feasible schedule of it (or a Result).
+        A job-shop, flexible job-shop or RCPSP problem and a feasible schedule of it (or a Result).
     events
-        Events (:mod:`schedkit.rescheduling.events`): a list of JSON records (dicts) and/or
-        event objects, or the path of an events JSON file.
+        Events (:mod:`schedkit.rescheduling.events`; RCPSP:
+        :mod:`schedkit.rescheduling.rcpsp_events`): a list of JSON records (dicts) and/or event
+        objects, or the path of an events JSON file.
     at
         The current time: operations that started before it stay as they ran, nothing else
         starts before it.
     method
-        ``right-shift``, ``rules``, ``cpsat`` (default), ``ls`` or ``resolve``.
+        ``right-shift``, ``rules``, ``cpsat`` (default), ``ls`` or ``resolve`` (RCPSP:
+        ``right-shift``, ``cpsat`` or ``resolve``).
     stability
         Weight ``w >= 0`` of the stability measure (option ``stability_measure``: ``"shift"``,
         the default, or ``"moved"``) in the objective makespan (+ weighted tardiness) + w x measure.
@@ -129,9 +153,12 @@ def reschedule(
     from schedkit.registry import load_target
     from schedkit.rescheduling.events import read_events
     from schedkit.rescheduling.objective import DEFAULT_MEASURE, Goal
+    from schedkit.rescheduling.rcpsp_events import read_events as read_rcpsp_events
+    from schedkit.rescheduling.rcpsp_situation import RcpspSituation
     from schedkit.rescheduling.situation import Situation
 
-    name, info = method_info(method)
+    rcpsp = getattr(problem, "kind", None) == "rcpsp"
+    name, info = method_info(method, "rcpsp" if rcpsp else "jssp")
     method_fn = load_target(info.target)  # imported before the clock starts, as sk.solve does
     started = time.perf_counter()
     workers = default_workers() if workers is None else workers
@@ -147,8 +174,11 @@ def reschedule(
     source = "<events>"
     if isinstance(events, str | os.PathLike):
         source = os.fspath(events)
-        events = read_events(events)
-    situation = Situation(problem, solution, events, at, interrupted, source)
+        events = read_rcpsp_events(events) if rcpsp else read_events(events)
+    if rcpsp:
+        situation: Any = RcpspSituation(problem, solution, events, at, interrupted, source)
+    else:
+        situation = Situation(problem, solution, events, at, interrupted, source)
     ctx = SolveContext(
         method=name,
         time_limit=None if time_limit is None else float(time_limit),
@@ -165,8 +195,12 @@ def reschedule(
 
 def _finalise(situation: Any, result: Result, ctx: SolveContext, goal: Any) -> RescheduleResult:
     """Re-check the schedule with both checkers, compute the objective, make status and bound agree."""
-    from schedkit.rescheduling.check import violations
-    from schedkit.rescheduling.objective import evaluate
+    if situation.effective.kind == "project":  # an RCPSP situation
+        from schedkit.rescheduling.rcpsp_check import violations
+        from schedkit.rescheduling.rcpsp_objective import evaluate
+    else:
+        from schedkit.rescheduling.check import violations
+        from schedkit.rescheduling.objective import evaluate
 
     sol = result.solution
     if sol is None:

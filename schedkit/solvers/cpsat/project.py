@@ -41,6 +41,8 @@ class ProjectModel:
     starts: list[cp_model.IntVar]
     #: per activity, (mode position, literal) of each mode kept in the model
     literals: list[list[tuple[int, cp_model.IntVar]]] = field(default_factory=list)
+    #: the makespan variable (at least every finish), for callers that set their own objective
+    makespan: cp_model.IntVar | None = None
 
     def hint(self, solution: ProjectSolution) -> None:
         """Hint ``solution``'s starts and modes (a mode left out of the model is not hinted)."""
@@ -122,7 +124,7 @@ def build_model(problem: Project, win: Windows, lb: int, *, energy: bool = False
         if work and not (p.off_resource == r).any():
             model.add(sum(work) <= int(p.capacity[r]) * makespan)
     model.minimize(makespan)
-    return ProjectModel(model, starts, literals)
+    return ProjectModel(model, starts, literals, makespan)
 
 
 def _cumulative(
