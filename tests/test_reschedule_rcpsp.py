@@ -246,3 +246,6 @@ def test_cli_rcpsp(j30: Rcpsp, tmp_path, capsys) -> None:
     assert main(["reschedule", str(path), str(old), str(bad), "--at", "9"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("schedkit: error:") and "cannot be cancelled" in err[-1]
+    gantt = tmp_path / "g.png"
+    assert main([*args, "--gantt", str(gantt)]) == 2 and not gantt.exists()
+    assert "no chart of a rescheduled RCPSP schedule" in capsys.readouterr().err

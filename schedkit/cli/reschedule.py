@@ -131,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.out, "--out")
     check_output(args.problem_out, "--problem-out")
     check_output(args.gantt, "--gantt", image=True)
+    if args.gantt and problem.kind == "rcpsp":
+        raise sk.InvalidParameterError("--gantt: no chart of a rescheduled RCPSP schedule yet")
     print(f"instance {describe(problem)}")
     print(f"{len(events)} events at t={args.at}, method {args.method}")
     sys.stdout.flush()
