@@ -338,6 +338,16 @@ def report(args: argparse.Namespace) -> None:
             body += [*unresolved_lists, ""]
     lines += ["## Against the targets of issue 17 (exact methods)", ""]
     lines += [f"Wrong answers over all {len(runs)} runs of every method: **{wrong_total}**.", ""]
+    over = [r for r in runs if r["time"] > r["time_limit"] + 0.5]
+    lines += [
+        f"Runs over the time limit by more than 0.5 s: **{len(over)}**"
+        + "".join(
+            f"; `{r['method']}` {r['set']} {r['instance']} (attempt {r['attempt']}) {r['time']:.1f} s"
+            for r in over
+        )
+        + ".",
+        "",
+    ]
     for m, ts in targets.items():
         lines += [f"`{m}`:", "", *ts, ""]
     lines += body
