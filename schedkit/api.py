@@ -61,6 +61,7 @@ def solve(
     hint: Any | None = None,
     verbose: bool = False,
     stop: threading.Event | None = None,
+    objective: str | None = None,
     **options: Any,
 ) -> Result:
     """Solve ``problem`` with ``method`` and return a re-checked :class:`Result`.
@@ -81,6 +82,9 @@ def solve(
         A solution (or Result) to start from: a warm start for methods that accept one.
     stop
         An event that, once set, asks anytime methods to return their incumbent at once.
+    objective
+        What to minimise, among ``problem.objectives()`` (job shop: makespan, the default,
+        weighted_tardiness, max_lateness, weighted_completion, tardy_jobs).
     **options
         Method-specific options (``schedkit methods`` lists them).
     """
@@ -95,6 +99,7 @@ def solve(
         if key not in info.options:
             known = ", ".join(info.options) or "none"
             raise InvalidParameterError(f"method {name} has no option {key!r} (options: {known})")
+    objective = _check_method_fits(problem, info, objective)
     if isinstance(hint, Result):
         hint = hint.solution
     if hint is not None and not isinstance(hint, problem.solution_type):
@@ -110,6 +115,7 @@ def solve(
         options=options,
         verbose=verbose,
         stop=stop or threading.Event(),
+        objective=objective,
     )
     precheck(problem, info, ctx)
     from schedkit import warmup  # imported here: numba's event hooks are only needed to solve
@@ -118,6 +124,31 @@ def solve(
     ctx.started = time.perf_counter()  # imports and compiled kernels are not part of the timed call
     result = method_fn(problem, ctx)
     return _finalise(problem, result, ctx, info)
+
+
+def _check_method_fits(problem: Problem, info: registry.MethodInfo, objective: str | None) -> str | None:
+    """The objective (None for the class's default); a one-line error for an unknown one, one
+    the method does not optimise, or instance features (setups...) the method does not handle."""
+    name = problem.check_objective(objective)
+    if name != problem.objective_name and name not in info.objectives:
+        able = [m.name for m in methods(problem.kind) if name in m.objectives]
+        raise InvalidParameterError(
+            f"method {info.name} does not minimise {name} (methods that do: {_short_list(able)})"
+        )
+    missing = sorted(problem.features() - info.features)
+    if missing:
+        able = [m.name for m in methods(problem.kind) if problem.features() <= m.features]
+        raise InvalidParameterError(
+            f"method {info.name} does not handle {', '.join(missing)} (methods that do: {_short_list(able)})"
+        )
+    return None if name == problem.objective_name else name
+
+
+def _short_list(names: list[str]) -> str:
+    """``a, b, rule:*`` (the rules summarised), or ``none``."""
+    rules = [n for n in names if n.startswith("rule:")]
+    rest = [n for n in names if not n.startswith("rule:")] + (["rule:*"] if rules else [])
+    return ", ".join(rest) or "none"
 
 
 def _refuse_misfit_hint(problem: Problem, hint: Solution) -> None:
@@ -140,14 +171,19 @@ def _finalise(problem: Problem, result: Result, ctx: SolveContext, info: registr
     """Re-check the method's answer and make objective, bound and status consistent."""
     result.method = ctx.method
     result.problem_kind = problem.kind
-    trivial = problem.lower_bound()
+    result.objective_name = ctx.objective or problem.objective_name
+    trivial = problem.objective_bound(ctx.objective) if ctx.objective else problem.lower_bound()
     lb = trivial if result.lower_bound is None else max(result.lower_bound, trivial)
     if result.solution is not None:
         bad = problem.violations(result.solution)
         if bad:
             more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
             raise SolverBugError(f"method {ctx.method} returned an infeasible schedule: {bad[0]}{more}")
-        obj = problem.objective(result.solution)
+        obj = (
+            problem.evaluate(result.solution, ctx.objective)
+            if ctx.objective
+            else problem.objective(result.solution)
+        )
         if result.objective is not None and abs(result.objective - obj) > _TOL * max(1, abs(obj)):
             raise SolverBugError(
                 f"method {ctx.method} reported objective {result.objective}, schedule gives {obj}"

@@ -33,6 +33,8 @@ class SolveContext:
     stop: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.perf_counter)
     incumbent: Any | None = None
+    #: the objective to minimise: None is the problem class's default
+    objective: str | None = None
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started

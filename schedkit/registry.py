@@ -50,6 +50,10 @@ class MethodInfo:
     #: "module:function" ``fn(problem, ctx)`` that refuses, before any warm-up or work, a problem
     #: the method cannot take (e.g. a MIP too large for memory)
     precheck: str | None = None
+    #: objectives beyond the class's default that the method optimises (``solve(objective=)``)
+    objectives: tuple[str, ...] = ()
+    #: instance features (``Problem.features()``, e.g. "setups") the method handles
+    features: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,21 @@ def register_method(
     options: dict[str, str] | None = None,
     warm_up: tuple[str, ...] = (),
     precheck: str | None = None,
+    objectives: tuple[str, ...] = (),
+    features: tuple[str, ...] = (),
 ) -> None:
     _KINDS.setdefault(kind, KindInfo(kind, kind)).methods[name] = MethodInfo(
-        kind, name, target, summary, family, exact, dict(options or {}), tuple(warm_up), precheck
+        kind,
+        name,
+        target,
+        summary,
+        family,
+        exact,
+        dict(options or {}),
+        tuple(warm_up),
+        precheck,
+        tuple(objectives),
+        frozenset(features),
     )
 
 

@@ -39,6 +39,8 @@ class Result:
         Wall-clock seconds of the whole call, model building and checking included.
     method
         Method name as the user typed it (``"cpsat"``, ``"rule:mwkr"`` ...).
+    objective_name
+        The objective minimised (``solve(objective=)``, default the class's own).
     stats
         Method-specific figures (nodes, iterations, solver messages...).
     """
@@ -50,6 +52,8 @@ class Result:
     runtime: float = 0.0
     method: str = ""
     problem_kind: str = ""
+    #: the objective minimised (e.g. "makespan", "weighted_tardiness")
+    objective_name: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
 
     @property

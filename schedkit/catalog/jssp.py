@@ -1,8 +1,11 @@
 """Job-shop (JSSP): formats, methods, generator."""
 
+from schedkit.problems.shop_extras import OBJECTIVES, RELEASES, SETUPS
 from schedkit.registry import register_format, register_kind, register_method
 
 KIND = "jssp"
+#: what cpsat, mip and the rules take beyond the plain job shop (the other methods refuse it)
+_EXTRAS = {"objectives": OBJECTIVES, "features": (SETUPS, RELEASES)}
 
 register_kind(
     KIND,
@@ -42,9 +45,11 @@ register_method(
     KIND,
     "cpsat",
     "schedkit.solvers.cpsat.jobshop:solve",
-    "CP-SAT interval model (no-overlap per machine); proves optimality, accepts a hint",
+    "CP-SAT interval model (no-overlap per machine, a circuit per machine for setups); proves "
+    "optimality, accepts a hint",
     family="cp",
     exact=True,
+    **_EXTRAS,
 )
 
 _RULES = {
@@ -55,6 +60,12 @@ _RULES = {
     "mopnr": "most operations remaining",
     "fifo": "first in, first out",
     "random": "random choice, seeded by --seed",
+    "ssp": "shortest setup + processing time",
+    "edd": "earliest due date",
+    "slack": "least slack (due date - work remaining)",
+    "sopn": "least slack per remaining operation",
+    "cr": "critical ratio (due date - time) / work remaining",
+    "atc": "apparent tardiness cost (k = 2)",
 }
 _SCHEMES = {
     "": "non-delay scheme (the better one on Taillard)",
@@ -69,6 +80,7 @@ for _rule, _what in _RULES.items():
             "schedkit.solvers.rules.jobshop:solve",
             f"dispatching rule: {_what}, {_label}",
             family="rule",
+            **_EXTRAS,
         )
 
 for _name, _backend in (("mip", "HiGHS"), ("mip-cbc", "CBC")):
@@ -80,6 +92,7 @@ for _name, _backend in (("mip", "HiGHS"), ("mip-cbc", "CBC")):
         family="mip",
         exact=True,
         precheck="schedkit.solvers.mip.jobshop:precheck",
+        **_EXTRAS,
     )
 
 register_method(

@@ -18,6 +18,7 @@ import numpy as np
 
 from schedkit.errors import InvalidParameterError
 from schedkit.problems.jobshop import JobShop
+from schedkit.problems.shop_extras import ShopExtras
 
 _A, _B, _C, _M = 16807, 127773, 2836, 2**31 - 1
 
@@ -98,6 +99,12 @@ def generate(
     high: int = 99,
     taillard: str | None = None,
     name: str | None = None,
+    due_tightness: float | None = None,
+    weights: bool = False,
+    setups: bool = False,
+    setup_max: int = 20,
+    triangle: bool = True,
+    releases: bool = False,
 ) -> JobShop:
     """A job shop drawn with Taillard's generator.
 
@@ -115,6 +122,8 @@ def generate(
         ``"ta01" .. "ta80"``: Taillard's published instance (overrides n, m and the seeds).
     name
         Instance name; by default ``taNN`` or ``tai_<n>x<m>_<seed>_<machine_seed>``.
+    due_tightness, weights, setups, setup_max, triangle, releases
+        The extras (see :func:`add_extras`); without them the instance is Taillard's alone.
     """
     if taillard is not None:
         own = (("n", n), ("m", m), ("seed", seed), ("machine_seed", machine_seed))
@@ -162,4 +171,65 @@ def generate(
         m,
         label,
     )
-    return problem
+    if due_tightness is None and not (weights or setups or releases):
+        return problem
+    return add_extras(problem, seed, due_tightness, weights, setups, setup_max, triangle, releases)
+
+
+def add_extras(
+    problem: JobShop,
+    seed: int,
+    due_tightness: float | None = None,
+    weights: bool = False,
+    setups: bool = False,
+    setup_max: int = 20,
+    triangle: bool = True,
+    releases: bool = False,
+) -> JobShop:
+    """``problem`` with extras drawn from a numpy stream seeded by ``seed`` (Taillard's numbers
+    stay as they are):
+
+    * ``releases``: job ``j`` released at a uniform integer in ``0 .. total work / (2 m)``;
+    * ``due_tightness`` f: ``d_j = r_j + floor(f x work of job j)`` (the usual tightness
+      factor of the weighted-tardiness job-shop literature: 1.3, 1.5, 1.6);
+    * ``weights``: 20 % of the jobs weigh 4, 60 % weigh 2, 20 % weigh 1 (as in that literature);
+    * ``setups``: per machine, with ``triangle`` the Manhattan distances between random integer
+      points (one per job, one for the initial state) in ``[0, setup_max / 2]^2``, which obey the
+      triangle inequality; without, uniform integers in ``0 .. setup_max`` (0 on the diagonal).
+    """
+    if due_tightness is not None:
+        ok = isinstance(due_tightness, int | float) and not isinstance(due_tightness, bool)
+        if not ok or not 0 < due_tightness <= 1000:
+            raise InvalidParameterError(f"due_tightness must be a number in (0, 1000], got {due_tightness!r}")
+    flags = {"weights": weights, "setups": setups, "triangle": triangle, "releases": releases}
+    for flag, value in flags.items():
+        if not isinstance(value, bool | np.bool_):
+            raise InvalidParameterError(f"{flag} must be true or false, got {value!r}")
+    setup_max = _check_int("setup_max", setup_max, 0)
+    rng = np.random.default_rng(seed)
+    n, m = problem.num_jobs, problem.num_machines
+    work = problem.job_lengths()
+    release = rng.integers(0, int(work.sum()) // (2 * m) + 1, size=n) if releases else None
+    base = np.zeros(n, dtype=np.int64) if release is None else release
+    due = None if due_tightness is None else base + np.floor(due_tightness * work).astype(np.int64)
+    weight = None
+    if weights:
+        weight = np.ones(n, dtype=np.int64)
+        order = rng.permutation(n)
+        k4, k2 = round(0.2 * n), round(0.6 * n)
+        weight[order[:k4]] = 4
+        weight[order[k4 : k4 + k2]] = 2
+    setup = None
+    if setups:
+        setup = np.zeros((m, n + 1, n), dtype=np.int64)
+        for k in range(m):
+            if triangle:
+                pts = rng.integers(0, setup_max // 2 + 1, size=(n + 1, 2))
+                dist = np.abs(pts[:, None, :] - pts[None, :, :]).sum(axis=2)
+                setup[k] = dist[:, :n]
+            else:
+                s = rng.integers(0, setup_max + 1, size=(n + 1, n))
+                s[np.arange(n), np.arange(n)] = 0
+                setup[k] = s
+    extras = ShopExtras(release=release, due=due, weight=weight, setup=setup)
+    return JobShop(problem.machine, problem.duration, problem.job_start, m, problem.name, extras)

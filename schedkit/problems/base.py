@@ -11,6 +11,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from schedkit.errors import InvalidParameterError
+
 
 @dataclass(frozen=True)
 class GanttBar:
@@ -63,6 +65,32 @@ class Problem(ABC):
     @abstractmethod
     def solution_from_dict(self, data: dict[str, Any]) -> Solution:
         """Rebuild a solution from ``Solution.to_dict()`` output; raise SolutionFormatError."""
+
+    def objectives(self) -> tuple[str, ...]:
+        """The objectives ``solve(objective=...)`` accepts for this instance (default first)."""
+        return (self.objective_name,)
+
+    def check_objective(self, objective: str | None) -> str:
+        """The objective's name (the default when None); InvalidParameterError for another."""
+        if objective is None or objective == self.objective_name:
+            return self.objective_name
+        valid = ", ".join(self.objectives())
+        raise InvalidParameterError(f"unknown objective {objective!r} for {self.kind} (valid: {valid})")
+
+    def evaluate(self, solution: Any, objective: str | None = None) -> float | int:
+        """Value of ``objective`` (default: the class's own) for the feasible ``solution``."""
+        self.check_objective(objective)
+        return self.objective(solution)
+
+    def objective_bound(self, objective: str | None = None) -> float | int:
+        """A trivial lower bound of ``objective`` (default: :meth:`lower_bound`)."""
+        self.check_objective(objective)
+        return self.lower_bound()
+
+    def features(self) -> frozenset[str]:
+        """Feasibility-relevant extras of this instance (e.g. setups) a method must declare
+        to take it; empty for plain instances."""
+        return frozenset()
 
     def gantt(self, solution: Any) -> list[GanttBar]:
         """Bars to draw for ``solution``; problems without a time axis may return []."""

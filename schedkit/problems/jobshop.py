@@ -14,9 +14,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from schedkit.errors import InvalidProblemError
+from schedkit.problems import shop_extras as extras_
 from schedkit.problems import validation as valid
 from schedkit.problems.base import GanttBar, Problem, Solution
 from schedkit.problems.operations import ScheduledOperations, machine_bars, records_from_dict, report
+from schedkit.problems.shop_extras import ShopExtras
 
 
 @dataclass(eq=False)
@@ -33,7 +35,11 @@ class JobShopSolution(ScheduledOperations):
 
 @dataclass(eq=False)
 class JobShop(Problem):
-    """A job-shop instance; minimise the makespan."""
+    """A job-shop instance; minimise the makespan by default.
+
+    ``extras`` (optional, see :mod:`schedkit.problems.shop_extras`) adds release dates, due
+    dates, weights and sequence-dependent setups; a job may visit a machine several times.
+    """
 
     kind: ClassVar[str] = "jssp"
     title: ClassVar[str] = "job-shop"
@@ -45,6 +51,7 @@ class JobShop(Problem):
     job_start: np.ndarray
     num_machines: int
     name: str = "jssp"
+    extras: ShopExtras | None = None
     job_of: np.ndarray = field(init=False, repr=False)
     rank: np.ndarray = field(init=False, repr=False)
 
@@ -60,15 +67,25 @@ class JobShop(Problem):
         valid.in_range(self.machine, 0, self.num_machines - 1, "machine", self._where)
         valid.nonnegative(self.duration, "duration", self._where)
         valid.freeze(self.machine, self.duration, self.job_start, self.job_of, self.rank)
+        if self.extras is not None:
+            self.extras = self.extras.validated(self.num_jobs, self.num_machines)
+            if self.extras.is_empty():
+                self.extras = None
 
     # construction helpers -------------------------------------------------------------
     @classmethod
     def from_jobs(
-        cls, jobs: Sequence[Sequence[tuple[int, int]]], num_machines: int | None = None, name: str = "jssp"
+        cls,
+        jobs: Sequence[Sequence[tuple[int, int]]],
+        num_machines: int | None = None,
+        name: str = "jssp",
+        extras: ShopExtras | None = None,
     ) -> JobShop:
-        """Build from one list of ``(machine, duration)`` pairs per job, in technological order.
+        """Build from one list of ``(machine, duration)`` pairs per job, in technological order
+        (a job may visit a machine more than once).
 
-        Machines are numbered from 0; ``num_machines`` defaults to the largest one plus 1.
+        Machines are numbered from 0; ``num_machines`` defaults to the largest one plus 1;
+        ``extras``: release and due dates, weights, setups.
         Raises InvalidProblemError naming the job and operation of a bad entry.
         """
         machine: list[int] = []
@@ -84,7 +101,7 @@ class JobShop(Problem):
         starts = np.concatenate([[0], np.cumsum(lengths)])
         if num_machines is None:
             num_machines = max(machine) + 1
-        return cls(np.array(machine), np.array(duration), starts, num_machines, name)
+        return cls(np.array(machine), np.array(duration), starts, num_machines, name, extras)
 
     @classmethod
     def from_matrices(cls, machines: np.ndarray, durations: np.ndarray, name: str = "jssp") -> JobShop:
@@ -134,6 +151,7 @@ class JobShop(Problem):
             and np.array_equal(self.job_start, other.job_start)
             and np.array_equal(self.machine, other.machine)
             and np.array_equal(self.duration, other.duration)
+            and (self.extras or ShopExtras()).same_as(other.extras or ShopExtras())
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -146,8 +164,53 @@ class JobShop(Problem):
         return np.add.reduceat(self.duration, self.job_start[:-1]).astype(np.int64)
 
     def lower_bound(self) -> int:
-        """max(longest job, most loaded machine)."""
-        return int(max(self.job_lengths().max(), self.machine_loads().max()))
+        """max(longest job, most loaded machine), releases counted."""
+        return int(max((self.release + self.job_lengths()).max(), self.machine_loads().max()))
+
+    # the extras (see schedkit.problems.shop_extras) ---------------------------------------
+    @property
+    def release(self) -> np.ndarray:
+        """Release date per job (zeros without them)."""
+        r = None if self.extras is None else self.extras.release
+        return np.zeros(self.num_jobs, dtype=np.int64) if r is None else r
+
+    @property
+    def due(self) -> np.ndarray | None:
+        """Due date per job, or None."""
+        return None if self.extras is None else self.extras.due
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Weight per job (ones without them)."""
+        w = None if self.extras is None else self.extras.weight
+        return np.ones(self.num_jobs, dtype=np.int64) if w is None else w
+
+    @property
+    def setup(self) -> np.ndarray | None:
+        """Setup times ``[machine, from job (n: initial), to job]``, or None."""
+        return None if self.extras is None else self.extras.setup
+
+    def features(self) -> frozenset[str]:
+        return frozenset() if self.extras is None else self.extras.features()
+
+    def objectives(self) -> tuple[str, ...]:
+        return extras_.OBJECTIVES if self.due is not None else ("makespan", "weighted_completion")
+
+    def check_objective(self, objective: str | None) -> str:
+        return extras_.check_objective(objective, self.due is not None)
+
+    def evaluate(self, solution: JobShopSolution, objective: str | None = None) -> int:
+        name = self.check_objective(objective)
+        if name == "makespan":
+            return self.objective(solution)
+        end = solution.per_operation(self, solution.end)
+        return extras_.evaluate(name, extras_.job_completion(self.job_start, end), self.due, self.weight)
+
+    def objective_bound(self, objective: str | None = None) -> int:
+        name = self.check_objective(objective)
+        if name == "makespan":
+            return self.lower_bound()
+        return extras_.bound(name, self.release + self.job_lengths(), self.due, self.weight)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -159,7 +222,22 @@ class JobShop(Problem):
             "longest job": int(self.job_lengths().max()),
             "max machine load": int(self.machine_loads().max()),
             "trivial lower bound": self.lower_bound(),
+            **self._extras_summary(),
         }
+
+    def _extras_summary(self) -> dict[str, Any]:
+        if self.extras is None:
+            return {}
+        out: dict[str, Any] = {}
+        if self.extras.release is not None:
+            out["latest release"] = int(self.release.max())
+        if self.due is not None:
+            out["due dates"] = f"{int(self.due.min())}..{int(self.due.max())}"
+        if self.extras.weight is not None:
+            out["weights"] = f"{int(self.weight.min())}..{int(self.weight.max())}"
+        if self.setup is not None:
+            out["max setup"] = int(self.setup.max())
+        return out
 
     def objective(self, solution: JobShopSolution) -> int:
         return int(solution.end.max()) if len(solution.end) else 0
@@ -239,6 +317,12 @@ class JobShop(Problem):
                 f"[{s_s[i + 1]}, {e_s[i + 1]})"
             ),
         )
+        if self.extras is not None and self.extras.release is not None:
+            extras_.release_violations(out, job, op, start, self.extras.release)
+        if self.setup is not None and not clash.size:
+            extras_.setup_violations(
+                out, job, mach, start, end, self.setup, lambda i: f"(job {job[i]}, op {op[i]})"
+            )
         return out
 
     def _name(self, o: int) -> str:

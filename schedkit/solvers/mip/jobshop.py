@@ -17,11 +17,22 @@ bound and the one-machine bound ``max_k (min head + load + min tail)``.
 The schedule returned is rebuilt from the machine sequences of the MIP's solution as the
 earliest (semi-active) schedule, so it is integral and no longer than the MIP's. When the
 MIP finds nothing in time, the starting schedule is returned with the MIP's bound.
+
+Setups, releases and other objectives (``ctx.objective``): ``p_a`` becomes ``p_a + S_ab`` in
+the pair ``a -> b`` (and ``M_ab`` grows by ``S_ab``), a job's own operations on one machine keep
+the setup between them, the initial setup and the release bound each start from below, and for
+an objective other than the makespan ``H`` is the horizon of every semi-active schedule. The
+pairwise disjunctions impose a setup between every two operations, not only consecutive ones,
+which is exact only under the triangle inequality ``S_ac <= S_ab + p_b + S_bc``: the precheck
+refuses setups that break it. Per job ``C_j >= s_last + p_last``; weighted tardiness
+``T_j >= C_j - d_j, T_j >= 0``; maximum lateness ``L >= C_j - d_j``; tardy jobs
+``C_j - d_j <= (H - d_j) U_j`` with ``U_j`` binary.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pulp
@@ -31,9 +42,11 @@ from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import backend_of, check_model_size, different_job_pairs, run_pulp
 from schedkit.solvers.rules.jobshop import dispatch
+from schedkit.structure import shop
 
 _SOLVE_RESERVE = 0.5  # seconds kept for the solver call and extraction
 _START_RULES = (("mwkr", "nondelay"), ("mopnr", "nondelay"), ("mwkr", "active"))
+_DUE_RULES = (("atc", "nondelay"), ("edd", "nondelay"), ("slack", "nondelay"))  # with due dates
 
 
 def precheck(problem: JobShop, ctx: SolveContext) -> None:
@@ -41,19 +54,41 @@ def precheck(problem: JobShop, ctx: SolveContext) -> None:
     check_model_size(
         different_job_pairs(problem.machine, problem.job_of), "ordering binaries", "cpsat or auto"
     )
+    if problem.setup is not None:
+        from schedkit.errors import InvalidParameterError
+        from schedkit.problems.shop_extras import triangle_violation
+
+        dur = np.full((problem.num_jobs, problem.num_machines), -1, dtype=np.int64)
+        for o in range(problem.num_operations):  # shortest duration of a job on a machine
+            j, m = problem.job_of[o], problem.machine[o]
+            d = int(problem.duration[o])
+            dur[j, m] = d if dur[j, m] < 0 else min(dur[j, m], d)
+        why = triangle_violation(problem.setup, dur)
+        if why is not None:
+            raise InvalidParameterError(
+                f"{ctx.method} needs setups with the triangle inequality ({why}); use cpsat"
+            )
 
 
 def solve(problem: JobShop, ctx: SolveContext) -> Result:
     """Minimise the makespan; ``ctx.hint`` (a JobShopSolution) is a warm start and an upper bound."""
     backend = backend_of(ctx.method)
     precheck(problem, ctx)
+    objective = ctx.objective or "makespan"
     start0 = _initial_schedule(problem, ctx)
-    horizon = int((start0 + problem.duration).max()) if problem.num_operations else 0
+    value0 = _value(problem, start0, objective)
+    # makespan: no better schedule ends later than the start; others: every semi-active one
+    horizon = (value0 if problem.num_operations else 0) if objective == "makespan" else shop.horizon(problem)
     head, tail = _heads_tails(problem)
+    head = np.maximum(head, _initial_setup(problem))
     dur = problem.duration
+    setup = problem.setup
 
-    bound0 = _machine_bound(problem, head, tail)
-    stats: dict[str, object] = {"backend": backend, "initial_makespan": horizon}
+    if objective == "makespan":
+        bound0 = _machine_bound(problem, head, tail)
+    else:
+        bound0 = problem.objective_bound(objective)
+    stats: dict[str, object] = {"backend": backend, f"initial_{objective}": value0}
 
     def fallback(why: str) -> Result:
         stats["stopped"] = why
@@ -65,13 +100,10 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
     prob = pulp.LpProblem(f"jssp_{problem.name}", pulp.LpMinimize)
     n_ops = problem.num_operations
     s = [_var(prob, f"s{o}", int(head[o]), int(horizon - tail[o] - dur[o])) for o in range(n_ops)]
-    cmax = _var(prob, "cmax", bound0, horizon)
-    prob += cmax
+    goal_vars = _objective(prob, problem, objective, s, bound0, horizon)
     for o in range(n_ops):
         if problem.rank[o] > 0:  # s[o-1] - s[o] <= -p[o-1]
             prob.addConstraint(_le([(s[o - 1], 1), (s[o], -1)], -int(dur[o - 1])), f"job_{o}")
-    for o in problem.job_start[1:] - 1:
-        prob.addConstraint(_le([(s[o], 1), (cmax, -1)], -int(dur[o])), f"end_{o}")
     pairs: list[tuple[int, int, pulp.LpVariable]] = []
     for m in range(problem.num_machines):
         if ctx.expired() or ctx.remaining(_SOLVE_RESERVE) == 0.0:
@@ -79,21 +111,30 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
         ops = np.flatnonzero(problem.machine == m).tolist()
         for i, a in enumerate(ops):
             for b in ops[i + 1 :]:
-                if problem.job_of[a] == problem.job_of[b]:
-                    continue  # the job order already separates them
+                ja, jb = problem.job_of[a], problem.job_of[b]
+                s_ab = 0 if setup is None else int(setup[m, ja, jb])
+                s_ba = 0 if setup is None else int(setup[m, jb, ja])
+                if ja == jb:  # the job order fixes a before b; the setup between them stays
+                    if s_ab:
+                        prob.addConstraint(_le([(s[a], 1), (s[b], -1)], -int(dur[a]) - s_ab), f"r{a}_{b}")
+                    continue
                 y = _var(prob, f"y{a}_{b}", 0, 1, pulp.LpBinary)
-                m_ab = int(horizon - tail[a] - head[b])
-                m_ba = int(horizon - tail[b] - head[a])
-                # a before b (y = 1): s_a + p_a <= s_b + M_ab (1 - y)
-                prob.addConstraint(_le([(s[a], 1), (s[b], -1), (y, m_ab)], m_ab - int(dur[a])), f"a{a}_{b}")
-                # b before a (y = 0): s_b + p_b <= s_a + M_ba y
-                prob.addConstraint(_le([(s[b], 1), (s[a], -1), (y, -m_ba)], -int(dur[b])), f"b{a}_{b}")
+                m_ab = int(horizon - tail[a] - head[b]) + s_ab
+                m_ba = int(horizon - tail[b] - head[a]) + s_ba
+                # a before b (y = 1): s_a + p_a + S_ab <= s_b + M_ab (1 - y)
+                prob.addConstraint(
+                    _le([(s[a], 1), (s[b], -1), (y, m_ab)], m_ab - int(dur[a]) - s_ab), f"a{a}_{b}"
+                )
+                # b before a (y = 0): s_b + p_b + S_ba <= s_a + M_ba y
+                prob.addConstraint(_le([(s[b], 1), (s[a], -1), (y, -m_ba)], -int(dur[b]) - s_ba), f"b{a}_{b}")
                 pairs.append((a, b, y))
     stats["binaries"] = len(pairs)
     # warm start: the initial schedule, with its machine order in the binaries
     for o in range(n_ops):
         s[o].setInitialValue(int(start0[o]))
-    cmax.setInitialValue(horizon)
+    ends0 = (start0 + dur)[problem.job_start[1:] - 1]
+    for var, value in goal_vars(ends0):
+        var.setInitialValue(value)
     for a, b, y in pairs:
         y.setInitialValue(1 if (start0[a], a) < (start0[b], b) else 0)
     # handing the model to the solver costs about as long as building it (measured on
@@ -106,8 +147,8 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
     solution_start = start0
     if out.has_solution:
         values = np.array([v.varValue if v.varValue is not None else 0.0 for v in s])
-        rebuilt = _semi_active(problem, values)
-        if rebuilt is not None and (rebuilt + dur).max() <= horizon:
+        rebuilt = shop.earliest_schedule(problem, shop.sequences_from_starts(problem, values))
+        if rebuilt is not None and _value(problem, rebuilt, objective) <= value0:
             solution_start = rebuilt
     solution = JobShopSolution.from_starts(problem, solution_start)
     status = out.status if out.status is not Status.UNKNOWN else Status.FEASIBLE
@@ -129,26 +170,90 @@ def _var(prob: pulp.LpProblem, name: str, lo: int, hi: int, cat: str = pulp.LpCo
     return pulp.LpVariable(name, lo, hi, cat=cat)
 
 
+def _value(problem: JobShop, start: np.ndarray, objective: str) -> int:
+    """``objective`` of the schedule with starts ``start``."""
+    return int(problem.evaluate(JobShopSolution.from_starts(problem, start), objective))
+
+
 def _initial_schedule(problem: JobShop, ctx: SolveContext) -> np.ndarray:
     """The best of a few dispatching rules and the hint (when it is complete and feasible)."""
-    best = None
-    for rule, scheme in _START_RULES:
+    objective = ctx.objective or "makespan"
+    rules = _START_RULES if problem.due is None else (*_START_RULES, *_DUE_RULES)
+    best, best_value = None, 0
+    for rule, scheme in rules:
         st = dispatch(problem, rule, scheme)
-        if best is None or (st + problem.duration).max() < (best + problem.duration).max():
-            best = st
+        value = _value(problem, st, objective)
+        if best is None or value < best_value:
+            best, best_value = st, value
     assert best is not None
     if ctx.hint is not None and not problem.violations(ctx.hint):
         hs = ctx.hint.starts(problem)
-        if (hs + problem.duration).max() <= (best + problem.duration).max():
+        if _value(problem, hs, objective) <= best_value:
             best = hs
     return best
 
 
+def _initial_setup(problem: JobShop) -> np.ndarray:
+    """Per operation, the initial setup of its machine for its job (zeros without setups)."""
+    if problem.setup is None:
+        return np.zeros(problem.num_operations, dtype=np.int64)
+    return problem.setup[problem.machine, problem.num_jobs, problem.job_of]
+
+
+def _objective(
+    prob: pulp.LpProblem,
+    problem: JobShop,
+    objective: str,
+    s: list[pulp.LpVariable],
+    bound0: int,
+    horizon: int,
+) -> Callable[[np.ndarray], list[tuple[pulp.LpVariable, int]]]:
+    """Add ``objective``'s variables and rows; returns the warm-start values of those variables
+    for given job ends."""
+    last = problem.job_start[1:] - 1
+    p_last = [int(problem.duration[o]) for o in last]
+    n = problem.num_jobs
+    if objective == "makespan":
+        cmax = _var(prob, "cmax", bound0, horizon)
+        prob += cmax
+        for j, o in enumerate(last):
+            prob.addConstraint(_le([(s[o], 1), (cmax, -1)], -p_last[j]), f"end_{o}")
+        return lambda ends: [(cmax, int(ends.max()))]
+    weight = [int(w) for w in problem.weight]
+    if objective == "weighted_completion":
+        c = [_var(prob, f"c{j}", 0, horizon) for j in range(n)]
+        prob += pulp.LpAffineExpression([(c[j], weight[j]) for j in range(n)])
+        for j, o in enumerate(last):
+            prob.addConstraint(_le([(s[o], 1), (c[j], -1)], -p_last[j]), f"end_{o}")
+        return lambda ends: [(c[j], int(ends[j])) for j in range(n)]
+    due = [int(d) for d in problem.due]
+    if objective == "weighted_tardiness":
+        t = [_var(prob, f"t{j}", 0, max(0, horizon - due[j])) for j in range(n)]
+        prob += pulp.LpAffineExpression([(t[j], weight[j]) for j in range(n)])
+        for j, o in enumerate(last):
+            prob.addConstraint(_le([(s[o], 1), (t[j], -1)], due[j] - p_last[j]), f"late_{o}")
+        return lambda ends: [(t[j], max(0, int(ends[j]) - due[j])) for j in range(n)]
+    if objective == "max_lateness":
+        lmax = _var(prob, "lmax", bound0, horizon - min(due))
+        prob += lmax
+        for j, o in enumerate(last):
+            prob.addConstraint(_le([(s[o], 1), (lmax, -1)], due[j] - p_last[j]), f"late_{o}")
+        return lambda ends: [(lmax, int((ends - np.array(due)).max()))]
+    if objective == "tardy_jobs":
+        u = [_var(prob, f"u{j}", 0, 1, pulp.LpBinary) for j in range(n)]
+        prob += pulp.LpAffineExpression([(u[j], 1) for j in range(n)])
+        for j, o in enumerate(last):
+            big = max(0, horizon - due[j])
+            prob.addConstraint(_le([(s[o], 1), (u[j], -big)], due[j] - p_last[j]), f"late_{o}")
+        return lambda ends: [(u[j], int(ends[j] > due[j])) for j in range(n)]
+    raise AssertionError(objective)  # api.solve validated the name
+
+
 def _heads_tails(problem: JobShop) -> tuple[np.ndarray, np.ndarray]:
-    """Work before (head) and after (tail) each operation within its job."""
+    """Release plus work before (head) and work after (tail) each operation within its job."""
     cs = np.cumsum(problem.duration)
     before = cs - problem.duration
-    head = before - before[problem.job_start[:-1]][problem.job_of]
+    head = before - before[problem.job_start[:-1]][problem.job_of] + problem.release[problem.job_of]
     job_total = cs[problem.job_start[1:] - 1]
     tail = job_total[problem.job_of] - cs
     return head, tail
@@ -162,39 +267,3 @@ def _machine_bound(problem: JobShop, head: np.ndarray, tail: np.ndarray) -> int:
         if ops.any():
             best = max(best, int(head[ops].min() + problem.duration[ops].sum() + tail[ops].min()))
     return best
-
-
-def _semi_active(problem: JobShop, start: np.ndarray) -> np.ndarray | None:
-    """Earliest schedule with the machine sequences given by sorting ``start`` (None on a cycle)."""
-    n_ops = problem.num_operations
-    succ_m = np.full(n_ops, -1, dtype=np.int64)
-    indeg = np.zeros(n_ops, dtype=np.int64)
-    indeg[problem.rank > 0] += 1
-    for m in range(problem.num_machines):
-        ops = np.flatnonzero(problem.machine == m)
-        seq = ops[np.lexsort((ops, np.round(start[ops], 6)))]
-        succ_m[seq[:-1]] = seq[1:]
-        indeg[seq[1:]] += 1
-    last = problem.job_start[1:] - 1
-    is_last = np.zeros(n_ops, dtype=bool)
-    is_last[last] = True
-    est = [0] * n_ops
-    dur = problem.duration.tolist()
-    succ = succ_m.tolist()
-    deg = indeg.tolist()
-    stack = [o for o in range(n_ops) if deg[o] == 0]
-    done = 0
-    while stack:
-        o = stack.pop()
-        done += 1
-        end = est[o] + dur[o]
-        for nxt in (o + 1 if not is_last[o] else -1, succ[o]):
-            if nxt >= 0:
-                if end > est[nxt]:
-                    est[nxt] = end
-                deg[nxt] -= 1
-                if deg[nxt] == 0:
-                    stack.append(nxt)
-    if done != n_ops:
-        return None
-    return np.array(est, dtype=np.int64)
