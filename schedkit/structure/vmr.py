@@ -41,6 +41,19 @@ Move = tuple[int, int, int, int, int]  # (vm, src_pm, src_numa, dst_pm, dst_numa
 #: seconds kept back at the end of a timed call for sequencing, the re-check and teardown (with
 #: the solver import before the call, the acceptance check measured 4.8-5.1 s wall for 5 s)
 FINAL_RESERVE = 0.8
+#: seconds a phase's solver needs at least: a model that would be ready later is not built
+SOLVE_MIN = 0.1
+#: the start heuristic of a timed call ends by this share of the limit (or FINAL_RESERVE before
+#: the end, whichever is later); it then returns the steps it has made
+START_SHARE = 0.5
+
+
+def start_deadline(ctx: SolveContext) -> float | None:
+    """``time.perf_counter()`` value by which the exact methods' start heuristic must end."""
+    if ctx.time_limit is None:
+        return None
+    spend = max(START_SHARE * ctx.time_limit, ctx.time_limit - FINAL_RESERVE)
+    return ctx.started + spend
 
 
 @dataclass

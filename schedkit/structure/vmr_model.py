@@ -18,6 +18,7 @@ files, solver logs); CP-SAT constraints stay unnamed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,6 +26,19 @@ from schedkit.structure.vmr import Aggregate, Counts, final_free_units
 
 #: a constraint's sense: ``sum coef * var`` compared with ``rhs``
 LE, EQ, GE = "<=", "==", ">="
+#: how many loop iterations pass between two looks at the clock while building
+CLOCK_EVERY = 512
+
+
+class BuildTimeout(Exception):
+    """Building a model passed its deadline (the caller goes on without that model)."""
+
+
+def check_clock(deadline: float | None, count: int) -> None:
+    """Raise :class:`BuildTimeout` when ``deadline`` (a ``time.perf_counter()`` value) has
+    passed; looks at the clock only every :data:`CLOCK_EVERY` calls (``count`` counts them)."""
+    if deadline is not None and count % CLOCK_EVERY == 0 and time.perf_counter() > deadline:
+        raise BuildTimeout
 
 
 @dataclass(frozen=True)
@@ -94,9 +108,13 @@ class CountModel:
         return {k: (max(0, i - o), max(0, o - i)) for k, (i, o) in raw.items() if i != o}
 
 
-def build(agg: Aggregate, safe: bool, mnl: int) -> CountModel:
-    """The count model of ``agg`` (the safe one if ``safe``) with at most ``mnl`` departures."""
+def build(agg: Aggregate, safe: bool, mnl: int, deadline: float | None = None) -> CountModel:
+    """The count model of ``agg`` (the safe one if ``safe``) with at most ``mnl`` departures.
+
+    Raises :class:`BuildTimeout` once ``time.perf_counter()`` passes ``deadline`` (on the
+    5000-PM generated instance the safe model alone took 0.8 s to describe)."""
     cm = CountModel()
+    tick = 0
     terms_c: dict[int, list[tuple[int, int]]] = {}
     terms_m: dict[int, list[tuple[int, int]]] = {}
     arrive_c: dict[int, list[tuple[int, int]]] = {}
@@ -112,6 +130,8 @@ def build(agg: Aggregate, safe: bool, mnl: int) -> CountModel:
         balance: list[tuple[int, int]] = []
         outs_k: list[tuple[int, int]] = []
         for s in agg.slots(k):
+            tick += 1
+            check_clock(deadline, tick)
             s = int(s)
             nodes = agg.slot_nodes(k, s)
             a = agg.initial[k].get(s, 0)
@@ -138,6 +158,7 @@ def build(agg: Aggregate, safe: bool, mnl: int) -> CountModel:
     if outs:
         cm.add("mnl", outs, LE, mnl)
     for n in range(agg.num_nodes):
+        check_clock(deadline, n + 1)
         f0, cap = int(agg.free0[n]), int(agg.cap[n])
         if n not in terms_c:
             cm.objective_constant += f0 % agg.mod

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -56,14 +57,16 @@ def run_cpsat(
     on_solution: Callable[[cp_model.CpSolverSolutionCallback], Any] | None = None,
     reserve: float = 0.05,
     integer_objective: bool = True,
+    hard_deadline: float | None = None,
     **parameters: Any,
 ) -> CpsatOutcome:
     """Solve ``model`` within what is left of ``ctx``'s time limit.
 
     ``on_solution(cb)`` is called at each improving solution and should return a
     problem-level solution (stored in ``ctx.incumbent`` for interrupted runs). ``reserve``
-    seconds are kept back for extracting and checking the solution. Extra keyword
-    arguments are set on ``solver.parameters``.
+    seconds are kept back for extracting and checking the solution. The search is stopped
+    once ``time.perf_counter()`` passes ``hard_deadline`` (CP-SAT's own limit can be overrun by
+    presolve on large models). Extra keyword arguments are set on ``solver.parameters``.
     """
     solver = cp_model.CpSolver()
     p = solver.parameters
@@ -90,7 +93,8 @@ def run_cpsat(
     stopped = False
     while thread.is_alive():
         thread.join(0.05)
-        if ctx.stop.is_set() and not stopped:
+        late = hard_deadline is not None and time.perf_counter() > hard_deadline
+        if (ctx.stop.is_set() or late) and not stopped:
             solver.stop_search()
             stopped = True
     if "error" in box:

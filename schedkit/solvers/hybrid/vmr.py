@@ -58,7 +58,7 @@ from schedkit.solvers.hybrid.vmr_neighbourhood import (
     restrict_current,
 )
 from schedkit.solvers.rules.vmr import bestfit_moves, greedy_moves
-from schedkit.structure.vmr import aggregate, counts_of_moves, final_free_units, sequence
+from schedkit.structure.vmr import aggregate, counts_of_moves, final_free_units, sequence, start_deadline
 
 #: whole-instance CP-SAT first on instances up to this many active PMs, for this share of the time
 #: (on the real Medium mapping at 1, 2, 5 s and MNL 50/200, shares 0.6 and 0.8 were worse than
@@ -103,10 +103,11 @@ UNLIMITED_WHOLE = 20.0
 def _start(problem: VMRescheduling, ctx: SolveContext) -> tuple[list[Move], str]:
     """The better plan of ``rule:bestfit``, ``rule:greedy`` and a feasible hint."""
     cands: list[tuple[float, int, str, list[Move]]] = []
+    deadline = start_deadline(ctx)
     for name, fn in (("rule:bestfit", bestfit_moves), ("rule:greedy", greedy_moves)):
-        if cands and ctx.expired():
+        if cands and (ctx.expired() or (deadline is not None and time.perf_counter() >= deadline)):
             break
-        moves = fn(problem, ctx).moves
+        moves = fn(problem, ctx, deadline=deadline).moves
         cands.append((problem.objective(problem.plan(moves)), len(moves), name, moves))
     if ctx.hint is not None and not problem.violations(ctx.hint):
         cands.append((problem.objective(ctx.hint), len(ctx.hint), "hint", ctx.hint.moves()))

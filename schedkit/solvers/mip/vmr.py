@@ -27,7 +27,15 @@ from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import MipOutcome, backend_of, run_pulp
 from schedkit.solvers.rules.vmr import greedy_moves
 from schedkit.structure import vmr_model
-from schedkit.structure.vmr import FINAL_RESERVE, Aggregate, Counts, PhaseOutcome, solve_two_phase
+from schedkit.structure.vmr import (
+    FINAL_RESERVE,
+    SOLVE_MIN,
+    Aggregate,
+    Counts,
+    PhaseOutcome,
+    solve_two_phase,
+    start_deadline,
+)
 from schedkit.structure.vmr_model import CountModel
 
 #: share of the time left after the greedy given to the safe model
@@ -36,13 +44,21 @@ SAFE_SHARE = 0.5
 GRACE = 0.5
 
 
-def build(agg: Aggregate, safe: bool, mnl: int) -> tuple[pulp.LpProblem, list[pulp.LpVariable], CountModel]:
+def build(
+    agg: Aggregate, safe: bool, mnl: int, deadline: float | None = None
+) -> tuple[pulp.LpProblem, list[pulp.LpVariable], CountModel]:
     """The count model (:func:`schedkit.structure.vmr_model.build`) as a PuLP problem; returns
-    (problem, its variables in the description's order, the description)."""
-    cm = vmr_model.build(agg, safe, mnl)
+    (problem, its variables in the description's order, the description). Raises
+    :class:`~schedkit.structure.vmr_model.BuildTimeout` once ``time.perf_counter()`` passes
+    ``deadline``."""
+    cm = vmr_model.build(agg, safe, mnl, deadline)
     prob = pulp.LpProblem("vmr", pulp.LpMinimize)
-    xs = [prob.add_variable(v.name, v.lb, v.ub, cat="Integer") for v in cm.variables]
-    for c in cm.constraints:
+    xs = []
+    for i, v in enumerate(cm.variables):
+        vmr_model.check_clock(deadline, i + 1)
+        xs.append(prob.add_variable(v.name, v.lb, v.ub, cat="Integer"))
+    for i, c in enumerate(cm.constraints):
+        vmr_model.check_clock(deadline, i + 1)
         # built from (variable, coefficient) pairs directly: the model's terms name each variable once
         expr = pulp.LpAffineExpression([(xs[i], k) for k, i in c.terms])
         if c.sense == vmr_model.LE:
@@ -59,7 +75,11 @@ def _solve_model(
     agg: Aggregate, ctx: SolveContext, safe: bool, hint: Counts, time_limit: float | None
 ) -> PhaseOutcome:
     entered = ctx.elapsed()
-    prob, xs, cm = build(agg, safe, agg.problem.mnl)
+    deadline = _build_deadline(ctx, time_limit)
+    try:
+        prob, xs, cm = build(agg, safe, agg.problem.mnl, deadline)
+    except vmr_model.BuildTimeout:
+        return PhaseOutcome(Status.UNKNOWN, None, None, ctx.elapsed() - entered)
     built = ctx.elapsed() - entered
     for i, val in cm.start_values(agg, hint):
         xs[i].setInitialValue(val)
@@ -80,6 +100,16 @@ def _solve_model(
         values = {v.name: v.varValue for v in prob.variables() if v.varValue}
     counts = cm.counts(lambda i: round(values.get(xs[i].name) or 0)) if out.has_solution else None
     return PhaseOutcome(out.status, counts, None if safe else out.bound, built)
+
+
+def _build_deadline(ctx: SolveContext, time_limit: float | None) -> float | None:
+    """``time.perf_counter()`` value by which a phase's model must be built (the phase's end,
+    at the latest the call's end less :data:`FINAL_RESERVE`, less :data:`SOLVE_MIN`)."""
+    ends = [] if time_limit is None else [time.perf_counter() + time_limit]
+    left = ctx.remaining(FINAL_RESERVE)
+    if left is not None:
+        ends.append(time.perf_counter() + left)
+    return min(ends) - SOLVE_MIN if ends else None
 
 
 def _solve_highs(prob: pulp.LpProblem, limit: float | None, seed: int, verbose: bool) -> MipOutcome:
@@ -164,5 +194,5 @@ def _run_highs(prob: pulp.LpProblem, ctx: SolveContext) -> tuple[MipOutcome, dic
 
 def solve(problem: VMRescheduling, ctx: SolveContext) -> Result:
     """Minimise the fragment rate with a MIP; plan sequenced step by step."""
-    start = greedy_moves(problem, ctx).moves
+    start = greedy_moves(problem, ctx, deadline=start_deadline(ctx)).moves
     return solve_two_phase(problem, ctx, _solve_model, SAFE_SHARE, start)

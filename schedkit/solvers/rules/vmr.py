@@ -19,6 +19,8 @@ the spirit of the bin-packing heuristics the VM rescheduling literature compares
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from schedkit.context import SolveContext
@@ -78,34 +80,50 @@ def _classes(problem: VMRescheduling, idx: np.ndarray) -> tuple[np.ndarray, np.n
     return uniq, inv.reshape(-1)
 
 
-def _dest_scores(st: MappingState, cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per class: gain (residue drop at the destination) and tie-break score per slot.
-
-    Slots are ``2 * pm + node`` for single-NUMA classes and ``pm`` for double-NUMA ones
-    (columns ``P..2P-1`` unused). Infeasible slots have gain ``_NEG``.
-    """
+def _dest_block(st: MappingState, cls: np.ndarray, pms: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Gain (residue drop at the destination) and tie-break score of each class on the PMs
+    ``pms``: single-NUMA rows as ``(classes, 2 * len(pms))`` (slot ``2 * pm + node``), double-NUMA
+    rows as ``(classes, len(pms))`` (slot ``pm``). Infeasible slots have gain ``_NEG``."""
     p = st.p
-    fc, fm = st.free_c, st.free_m
+    fc, fm = st.free_c[pms][None], st.free_m[pms][None]
     kc = cls[:, 0][:, None, None]
     km = cls[:, 1][:, None, None]
-    fit = (fc[None] >= kc) & (fm[None] >= km) & p.pm_active[None, :, None]
-    gain = fc[None] % SLOT - (fc[None] - kc) % SLOT
-    left = fc[None] - kc
-    n_pm = p.num_pms
-    out_gain = np.full((len(cls), 2 * n_pm), _NEG, np.int64)
-    out_score = np.full((len(cls), 2 * n_pm), _NEG, np.int64)
+    fit = (fc >= kc) & (fm >= km) & p.pm_active[pms][None, :, None]
+    gain = fc % SLOT - (fc - kc) % SLOT
+    left = fc - kc
     single = cls[:, 2] == 0
-    if single.any():
-        g = np.where(fit[single], gain[single], _NEG).reshape(-1, 2 * n_pm)
-        out_gain[single] = g
-        out_score[single] = np.where(g > _NEG, g * _TIE - left[single].reshape(-1, 2 * n_pm), _NEG)
-    double = ~single
-    if double.any():
-        ok = fit[double].all(axis=2)
-        g = np.where(ok, gain[double].sum(axis=2), _NEG)
-        out_gain[double, :n_pm] = g
-        out_score[double, :n_pm] = np.where(ok, g * _TIE - left[double].sum(axis=2), _NEG)
-    return out_gain, out_score
+    n = len(pms)
+    g1 = np.where(fit[single], gain[single], _NEG).reshape(-1, 2 * n)
+    s1 = np.where(g1 > _NEG, g1 * _TIE - left[single].reshape(-1, 2 * n), _NEG)
+    ok = fit[~single].all(axis=2)
+    g2 = np.where(ok, gain[~single].sum(axis=2), _NEG)
+    s2 = np.where(ok, g2 * _TIE - left[~single].sum(axis=2), _NEG)
+    return g1, s1, g2, s2
+
+
+class _DestTable:
+    """Per class and slot: gain and score of arriving there (:func:`_dest_block`), kept up to
+    date column by column (a move changes the free room of at most two PMs).
+
+    Slots are ``2 * pm + node`` for single-NUMA classes and ``pm`` for double-NUMA ones
+    (columns ``P..2P-1`` unused)."""
+
+    def __init__(self, st: MappingState, cls: np.ndarray):
+        self.st, self.cls = st, cls
+        n_pm = st.p.num_pms
+        self.single = np.flatnonzero(cls[:, 2] == 0)
+        self.double = np.flatnonzero(cls[:, 2] != 0)
+        self.gain = np.full((len(cls), 2 * n_pm), _NEG, np.int64)
+        self.score = np.full((len(cls), 2 * n_pm), _NEG, np.int64)
+        self.update(np.arange(n_pm))
+
+    def update(self, pms: np.ndarray) -> None:
+        g1, s1, g2, s2 = _dest_block(self.st, self.cls, pms)
+        cols = (2 * pms[:, None] + np.arange(2)[None]).ravel()
+        self.gain[np.ix_(self.single, cols)] = g1
+        self.score[np.ix_(self.single, cols)] = s1
+        self.gain[np.ix_(self.double, pms)] = g2
+        self.score[np.ix_(self.double, pms)] = s2
 
 
 def _source_gain(st: MappingState, idx: np.ndarray) -> np.ndarray:
@@ -120,44 +138,58 @@ def _source_gain(st: MappingState, idx: np.ndarray) -> np.ndarray:
 
 
 def greedy_moves(
-    problem: VMRescheduling, ctx: SolveContext | None = None, limit: int | None = None
+    problem: VMRescheduling,
+    ctx: SolveContext | None = None,
+    limit: int | None = None,
+    deadline: float | None = None,
 ) -> MappingState:
-    """Run the greedy rule; return the final state (its ``moves`` are the plan)."""
+    """Run the greedy rule; return the final state (its ``moves`` are the plan).
+
+    It stops early, keeping the steps made so far (a feasible prefix of its plan), once ``ctx``
+    expires or ``time.perf_counter()`` passes ``deadline``. Each step costs O(VMs) numpy work:
+    the destination table and the source gains are updated only on the PMs the last move touched.
+    """
     st = MappingState(problem)
     limit = problem.mnl if limit is None else limit
     idx = np.flatnonzero(st.movable)
-    if not len(idx):
+    if not len(idx) or limit <= 0:
         return st
     cls, cls_of = _classes(problem, idx)
-    grouped = np.array([v in st.mates for v in idx], dtype=bool)
-    ar = np.arange(len(idx))
+    grouped = np.flatnonzero([v in st.mates for v in idx])
+    table = _DestTable(st, cls)
+    rows = np.arange(len(cls))
+    src = _source_gain(st, idx)
+    double = problem.vm_numa[idx] == BOTH
     while len(st.moves) < limit:
-        if ctx is not None and ctx.expired():
+        if (ctx is not None and ctx.expired()) or (deadline is not None and time.perf_counter() >= deadline):
             break
-        gain, score = _dest_scores(st, cls)
-        own = np.where(st.pos_numa[idx] == BOTH, st.pos_pm[idx], 2 * st.pos_pm[idx] + st.pos_numa[idx])
-        sc = score.copy()
-        best1 = np.argmax(sc, axis=1)
-        sc[np.arange(len(cls)), best1] = _NEG
-        best2 = np.argmax(sc, axis=1)
+        gain, score = table.gain, table.score
+        own = np.where(double, st.pos_pm[idx], 2 * st.pos_pm[idx] + st.pos_numa[idx])
+        best1 = np.argmax(score, axis=1)
+        top1 = score[rows, best1]
+        score[rows, best1] = _NEG
+        best2 = np.argmax(score, axis=1)
+        score[rows, best1] = top1
         b1 = best1[cls_of]
         dest = np.where(b1 == own, best2[cls_of], b1)
         val = score[cls_of, dest]
-        if grouped.any():
-            for i in np.flatnonzero(grouped):
-                dest[i], val[i] = _best_for(st, int(idx[i]), score[cls_of[i]], own[i])
-        src = _source_gain(st, idx)
+        for i in grouped:
+            dest[i], val[i] = _best_for(st, int(idx[i]), score[cls_of[i]], own[i])
         total = np.where(val > _NEG, src * _TIE + val, _NEG)
         i = int(np.argmax(total))
         if total[i] <= _NEG or src[i] + gain[cls_of[i], dest[i]] <= 0:
             break
         v = int(idx[i])
         d = int(dest[i])
+        sp = int(st.pos_pm[v])
         if problem.vm_numa[v] == BOTH:
             st.move(v, d, BOTH)
         else:
             st.move(v, d // 2, d % 2)
-    del ar
+        touched = np.unique([sp, int(st.pos_pm[v])])
+        table.update(touched)
+        again = np.flatnonzero(np.isin(st.pos_pm[idx], touched))
+        src[again] = _source_gain(st, idx[again])
     return st
 
 
@@ -176,14 +208,17 @@ def _best_for(st: MappingState, v: int, row: np.ndarray, own: int) -> tuple[int,
     return d, int(r[d])
 
 
-def bestfit_moves(problem: VMRescheduling, ctx: SolveContext | None = None) -> MappingState:
-    """Run the best-fit re-packing rule; return the final state."""
+def bestfit_moves(
+    problem: VMRescheduling, ctx: SolveContext | None = None, deadline: float | None = None
+) -> MappingState:
+    """Run the best-fit re-packing rule; return the final state (the steps made so far once
+    ``ctx`` expires or ``time.perf_counter()`` passes ``deadline``)."""
     st = MappingState(problem)
     active = problem.pm_active
     tried = np.zeros((problem.num_pms, 2), bool)
     tried[~active] = True
     while len(st.moves) < problem.mnl:
-        if ctx is not None and ctx.expired():
+        if (ctx is not None and ctx.expired()) or (deadline is not None and time.perf_counter() >= deadline):
             break
         res = np.where(tried, -1, st.free_c % SLOT)
         flat = int(np.argmax(res))
