@@ -278,7 +278,8 @@ def save_solution(problem: Problem, result: Result | Solution, path: str | os.Pa
     else:
         solution = result
         envelope["objective"] = problem.objective(solution)
-    envelope["objective_name"] = problem.objective_name
+    named = result.objective_name if isinstance(result, Result) else ""
+    envelope["objective_name"] = named or problem.objective_name
     envelope["solution"] = solution.to_dict()
     atomic_write(os.fspath(path), json.dumps(_jsonable(envelope), indent=1) + "\n")
 
@@ -286,7 +287,8 @@ def save_solution(problem: Problem, result: Result | Solution, path: str | os.Pa
 def load_solution(
     problem: Problem, path: str | os.PathLike[str], *, any_instance: bool = False
 ) -> tuple[Solution, float | None]:
-    """Read a solution file written by :func:`save_solution`: (solution, stated objective).
+    """Read a solution file written by :func:`save_solution`: (solution, stated objective; None
+    when the file has none or states another objective than the class's own).
 
     A file saved for another instance is refused (SolutionFormatError): one recorded with other
     sizes, one whose solution does not fit the instance, or one saved under another name that
@@ -322,6 +324,8 @@ def load_solution(
     stated = data.get("objective")
     if stated is not None and not isinstance(stated, int | float):
         raise SolutionFormatError(f"{spath}: objective must be a number, got {stated!r}")
+    if data.get("objective_name", problem.objective_name) != problem.objective_name:
+        stated = None  # saved for another objective (solve(objective=)): not the class's own value
     if not any_instance:
         why = _saved_for_another_instance(problem, data, solution)
         if why is not None:

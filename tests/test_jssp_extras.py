@@ -206,3 +206,67 @@ def test_extended_kernel_equals_its_python_source() -> None:
             finally:
                 jobshop_rules.schedule_full = saved
             assert np.array_equal(compiled, pure), (rule, scheme)
+
+
+def test_json_form_round_trips_every_extra(tmp_path) -> None:
+    for p in _instances():
+        path = tmp_path / f"{p.name}.json"
+        sk.write(p, path, format="jssp-json")
+        back = sk.read(path)  # the sniffer finds the format
+        assert back == p and back.name == p.name
+    plain = sk.generate("jssp", n=3, m=2, seed=1)
+    sk.write(plain, tmp_path / "plain.json", format="jssp-json")
+    assert sk.read(tmp_path / "plain.json").extras is None
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (
+            '{"format": "schedkit-jssp", "machines": 2, "jobs": [{"operations": [[2, 1]]}]}',
+            "machine 2 out of range",
+        ),
+        (
+            '{"format": "schedkit-jssp", "machines": 1, "jobs": [{"operations": [[0, 1]], "due": 3}, '
+            '{"operations": [[0, 1]]}]}',
+            "jobs[1] has no 'due'",
+        ),
+        (
+            '{"format": "schedkit-jssp", "machines": 1, "jobs": [{"operations": [[0, -1]]}]}',
+            "duration must be >= 0",
+        ),
+        (
+            '{"format": "schedkit-jssp", "machines": 1, "jobs": [{"operations": [[0, 1]]}], '
+            '"setups": [{"initial": [1, 2]}]}',
+            "setups[0].initial has 2 entries, expected 1",
+        ),
+        ('{"format": "schedkit-jssp", "machines": 1,\n "jobs": [}', "bad.json:2: malformed JSON"),
+    ],
+)
+def test_json_form_errors_are_one_line(tmp_path, text: str, needle: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(sk.ParseError) as err:
+        sk.read(path)
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_plain_formats_refuse_extras() -> None:
+    p = _instances()[0]
+    for fmt in ("jssp", "taillard"):
+        with pytest.raises(sk.ParseError, match="use format jssp-json"):
+            sk.write(p, format=fmt)
+
+
+def test_cli_solve_names_the_objective(tmp_path, capsys) -> None:
+    from schedkit.cli import main
+
+    path = tmp_path / "shop.json"
+    sk.write(_instances()[0], path, format="jssp-json")
+    assert (
+        main(["solve", str(path), "-m", "cpsat", "--objective", "max_lateness", "-t", "20", "-w", "2"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "status OPTIMAL" in out and "max_lateness " in out
+    assert main(["solve", str(path), "-m", "ts", "-t", "1"]) == 2
+    assert "does not handle" in capsys.readouterr().err

@@ -18,7 +18,10 @@ register_kind(
         "n, m: jobs and machines (default 15 15); seed: Taillard time seed, 1..2^31-2 (default 1; "
         "machine seed = seed + 1 unless machine_seed is given); low, high: duration range "
         "(default 1..99); taillard: 'ta01'..'ta80' reproduces Taillard's instance with his "
-        "published seeds; name: instance name"
+        "published seeds; name: instance name; extras (write them with --format jssp-json): "
+        "due_tightness F (due date = release + floor(F x job work)), weights true (4/2/1 for "
+        "20/60/20 %), setups true (setup_max, default 20; triangle true|false, default true), "
+        "releases true"
     ),
 )
 
@@ -39,6 +42,16 @@ register_format(
     sniffer="schedkit.formats.jssp:sniff_taillard",
     extensions=(".txt",),
     summary="Taillard's 'Times' / 'Machines' matrices, machines from 1",
+)
+
+register_format(
+    "jssp-json",
+    KIND,
+    reader="schedkit.formats.jssp_json:read_json",
+    writer="schedkit.formats.jssp_json:write_json",
+    sniffer="schedkit.formats.jssp_json:sniff_json",
+    extensions=(".json",),
+    summary="JSON with release/due dates, weights, setups and re-entrant routes (README: job-shop JSON)",
 )
 
 register_method(

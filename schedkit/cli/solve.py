@@ -70,6 +70,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--hint", metavar="SOL.json", help="warm start from a saved solution (methods that accept one)"
     )
     p.add_argument("--option", action="append", metavar="NAME=VALUE", help="method option, repeatable")
+    p.add_argument(
+        "--objective",
+        help="what to minimise (job shop: makespan, weighted_tardiness, max_lateness, weighted_completion, "
+        "tardy_jobs; default: the class's own)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="show the solver's log")
     return p
 
@@ -115,13 +120,14 @@ def run(args: argparse.Namespace) -> int:
                 hint=hint,
                 verbose=args.verbose,
                 stop=stop,
+                objective=args.objective,
                 **options,
             )
         )
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
-    name = problem.objective_name
+    name = result.objective_name or problem.objective_name
     print(f"status {result.status}")
     print(f"{name} {_fmt(result.objective)}")
     detail = getattr(problem, "objective_detail", None)  # classes with a composite objective

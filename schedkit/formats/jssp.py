@@ -62,7 +62,15 @@ def _check_job(
         raise lines.error(line, f"job {j} visits machine {dup} twice (each job must visit each machine once)")
 
 
+def _refuse_extras(problem: JobShop, fmt: str) -> None:
+    if problem.extras is not None:
+        raise ParseError(
+            f"{fmt} cannot carry release or due dates, weights or setups: use format jssp-json", problem.name
+        )
+
+
 def write_plain(problem: JobShop) -> str:
+    _refuse_extras(problem, "the plain format")
     if not problem.is_rectangular():
         raise ParseError("the plain format needs every job to visit every machine once", problem.name)
     rows = [f"{problem.num_jobs} {problem.num_machines}"]
@@ -133,6 +141,7 @@ def _block(lines: Lines, title: Line) -> list[tuple[Line, list[int]]]:
 
 
 def write_taillard(problem: JobShop) -> str:
+    _refuse_extras(problem, "Taillard's format")
     if not problem.is_rectangular():
         raise ParseError("Taillard's format needs every job to visit every machine once", problem.name)
     n, m = problem.num_jobs, problem.num_machines
