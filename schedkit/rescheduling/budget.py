@@ -15,6 +15,7 @@ phases rarely did.)
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,14 +61,24 @@ class Budget:
         return None if left is None else time.perf_counter() + left
 
 
-def budget(sit: Situation, ctx: SolveContext, goal: Goal, start_solution: Any) -> Budget:
+def budget(
+    sit: Situation,
+    ctx: SolveContext,
+    goal: Goal,
+    start_solution: Any,
+    recheck: Callable[[Any], Any] | None = None,
+) -> Budget:
     """The budget of a call whose starting schedule is ``start_solution`` (of ``sit.effective``):
-    with a time limit, times the end re-check on it to size the reserve."""
+    with a time limit, times the end re-check on it to size the reserve. ``recheck(solution)``
+    is that re-check (default: the shop checkers and objective)."""
     if ctx.time_limit is None:
         return Budget(ctx, 0.0)
     t0 = time.perf_counter()
-    violations(sit, start_solution)
-    sit.effective.violations(start_solution)
-    evaluate(sit, start_solution, goal)
-    recheck = time.perf_counter() - t0
-    return Budget(ctx, STOP_MARGIN + STOP_SHARE * ctx.time_limit + RECHECK_FACTOR * recheck)
+    if recheck is not None:
+        recheck(start_solution)
+    else:
+        violations(sit, start_solution)
+        sit.effective.violations(start_solution)
+        evaluate(sit, start_solution, goal)
+    recheck_time = time.perf_counter() - t0
+    return Budget(ctx, STOP_MARGIN + STOP_SHARE * ctx.time_limit + RECHECK_FACTOR * recheck_time)

@@ -19,14 +19,13 @@ keeps that value and minimises the measure alone. Its answer is never worse than
 
 from __future__ import annotations
 
-import time
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from schedkit.context import SolveContext
-from schedkit.rescheduling.budget import RECHECK_FACTOR, STOP_MARGIN, STOP_SHARE, Budget
+from schedkit.rescheduling.budget import budget
 from schedkit.rescheduling.objective import Goal
 from schedkit.rescheduling.rcpsp_check import violations
 from schedkit.rescheduling.rcpsp_objective import evaluate
@@ -83,16 +82,11 @@ def solve(sit: RcpspSituation, ctx: SolveContext, goal: Goal) -> Result:
     return Result(Status.FEASIBLE, None, None, sit.solution(repair(sit)))
 
 
-def _budget(sit: RcpspSituation, ctx: SolveContext, goal: Goal, solution: Any) -> Budget:
-    """The time left for the solver once the final re-check (timed on ``solution``) is kept back."""
-    if ctx.time_limit is None:
-        return Budget(ctx, 0.0)
-    t0 = time.perf_counter()
+def _recheck(sit: RcpspSituation, solution: Any, goal: Goal) -> None:
+    """What ``api._finalise`` runs on the answer (timed on the start to size the reserve)."""
     violations(sit, solution)
     sit.effective.violations(solution)
     evaluate(sit, solution, goal)
-    recheck = time.perf_counter() - t0
-    return Budget(ctx, STOP_MARGIN + STOP_SHARE * ctx.time_limit + RECHECK_FACTOR * recheck)
 
 
 def _scale(w: float) -> tuple[int, int, bool]:
@@ -119,7 +113,7 @@ def run(sit: RcpspSituation, ctx: SolveContext, goal: Goal, polish: bool) -> Res
     scale, weight, exact = _scale(goal.stability)
     rs_value = _value(sit, goal, rs_start, scale, weight)
     stats: dict[str, Any] = {"start": "right-shift"}
-    plan = _budget(sit, ctx, goal, rs)
+    plan = budget(sit, ctx, goal, rs, recheck=lambda sol: _recheck(sit, sol, goal))
     eff = sit.effective
     win = windows(eff)
     if plan.exhausted() or win.proof is not None:

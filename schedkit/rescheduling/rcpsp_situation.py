@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from schedkit.errors import InvalidParameterError, ParseError
+from schedkit.errors import ParseError
 from schedkit.problems.project import NO_DEADLINE, Project, ProjectSolution
 from schedkit.problems.rcpsp import Rcpsp, RcpspSolution
 from schedkit.rescheduling.rcpsp_events import (
@@ -38,7 +38,7 @@ from schedkit.rescheduling.rcpsp_events import (
     as_events,
     type_name,
 )
-from schedkit.rescheduling.situation import INTERRUPTED, merge, resumed_end
+from schedkit.rescheduling.situation import check_inputs, merge, resumed_end
 
 
 def working_pieces(start: int, end: int, downtime: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -67,20 +67,7 @@ class RcpspSituation:
         interrupted: str = "restart",
         source: str = "<events>",
     ):
-        if not isinstance(old, RcpspSolution):
-            raise InvalidParameterError(
-                f"the schedule to repair must be a RcpspSolution, got {type(old).__name__}"
-            )
-        bad = problem.violations(old)
-        if bad:
-            more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
-            raise InvalidParameterError(f"the schedule to repair is infeasible: {bad[0]}{more}")
-        if isinstance(at, bool) or not isinstance(at, int | np.integer) or at < 0:
-            raise InvalidParameterError(f"at must be an integer time >= 0, got {at!r}")
-        if interrupted not in INTERRUPTED:
-            raise InvalidParameterError(
-                f"interrupted must be one of {', '.join(INTERRUPTED)}, got {interrupted!r}"
-            )
+        check_inputs(problem, old, at, interrupted)
         self.problem = problem
         self.old = old
         self.at = int(at)

@@ -83,6 +83,25 @@ def fit(busy: list[tuple[int, int]], start: int, duration: int) -> int:
     return start
 
 
+def check_inputs(problem: Problem, old: Solution, at: Any, interrupted: str) -> None:
+    """InvalidParameterError unless ``old`` is a feasible schedule of ``problem`` (of its
+    solution type), ``at`` an integer time >= 0 and ``interrupted`` a known mode."""
+    if not isinstance(old, problem.solution_type):
+        raise InvalidParameterError(
+            f"the schedule to repair must be a {problem.solution_type.__name__}, got {type(old).__name__}"
+        )
+    bad = problem.violations(old)
+    if bad:
+        more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise InvalidParameterError(f"the schedule to repair is infeasible: {bad[0]}{more}")
+    if isinstance(at, bool) or not isinstance(at, int | np.integer) or at < 0:
+        raise InvalidParameterError(f"at must be an integer time >= 0, got {at!r}")
+    if interrupted not in INTERRUPTED:
+        raise InvalidParameterError(
+            f"interrupted must be one of {', '.join(INTERRUPTED)}, got {interrupted!r}"
+        )
+
+
 class Situation:
     """The problem, old schedule and events at time ``at`` (see the module doc)."""
 
@@ -97,21 +116,10 @@ class Situation:
     ):
         if not isinstance(problem, JobShop | FlexibleJobShop):
             kind = getattr(problem, "kind", type(problem).__name__)
-            raise InvalidParameterError(f"rescheduling supports jssp and fjsp problems, not {kind}")
-        if not isinstance(old, problem.solution_type):
             raise InvalidParameterError(
-                f"the schedule to repair must be a {problem.solution_type.__name__}, got {type(old).__name__}"
+                f"rescheduling supports jssp and fjsp problems, and rcpsp; not {kind}"
             )
-        bad = problem.violations(old)
-        if bad:
-            more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
-            raise InvalidParameterError(f"the schedule to repair is infeasible: {bad[0]}{more}")
-        if isinstance(at, bool) or not isinstance(at, int | np.integer) or at < 0:
-            raise InvalidParameterError(f"at must be an integer time >= 0, got {at!r}")
-        if interrupted not in INTERRUPTED:
-            raise InvalidParameterError(
-                f"interrupted must be one of {', '.join(INTERRUPTED)}, got {interrupted!r}"
-            )
+        check_inputs(problem, old, at, interrupted)
         self.problem = problem
         self.old = old
         self.at = int(at)
