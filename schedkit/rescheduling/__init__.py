@@ -1,4 +1,4 @@
-"""Rescheduling after disruptions (job-shop and flexible job-shop).
+"""Rescheduling after disruptions (job-shop, flexible job-shop, RCPSP).
 
 ``sk.reschedule(problem, old_solution, events, at=t, method=...)`` repairs a schedule being
 executed when machines break down, jobs arrive, durations change, jobs are cancelled or
@@ -12,7 +12,14 @@ rushed. The parts, one module each:
   :mod:`~schedkit.rescheduling.cpsat` (``cpsat`` repair and ``resolve``),
   :mod:`~schedkit.rescheduling.localsearch` (``ls``); :mod:`~schedkit.rescheduling.budget`:
   the one deadline their phases share;
-* :mod:`~schedkit.rescheduling.api`: :func:`reschedule`, the method table, the re-check.
+* :mod:`~schedkit.rescheduling.api`: :func:`reschedule`, the method tables, the re-check.
+
+RCPSP on the project class, through the same :func:`reschedule`:
+:mod:`~schedkit.rescheduling.rcpsp_events` (breakdowns of resource capacity, duration changes,
+cancellations), :mod:`~schedkit.rescheduling.rcpsp_situation` (the effective
+:class:`~schedkit.problems.project.Project`), :mod:`~schedkit.rescheduling.rcpsp_check` (its
+independent checker), :mod:`~schedkit.rescheduling.rcpsp_objective` and
+:mod:`~schedkit.rescheduling.rcpsp_methods` (``right-shift``, ``cpsat``, ``resolve``).
 
 Online, through a stream of events revealed over time (``schedkit simulate``):
 
