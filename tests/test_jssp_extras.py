@@ -270,3 +270,14 @@ def test_cli_solve_names_the_objective(tmp_path, capsys) -> None:
     assert "status OPTIMAL" in out and "max_lateness " in out
     assert main(["solve", str(path), "-m", "ts", "-t", "1"]) == 2
     assert "does not handle" in capsys.readouterr().err
+
+
+def test_rescheduling_and_fjsp_conversion_refuse_the_extras() -> None:
+    from schedkit.problems.flexible import FlexibleJobShop
+
+    p = _instances()[0]
+    old = sk.solve(p, method="rule:edd").solution
+    with pytest.raises(sk.InvalidParameterError, match="rescheduling does not handle release dates, setups"):
+        sk.reschedule(p, old, [], at=0)
+    with pytest.raises(sk.InvalidProblemError, match="FJSP holds no release"):
+        FlexibleJobShop.from_jobshop(p)

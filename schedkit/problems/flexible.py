@@ -150,7 +150,13 @@ class FlexibleJobShop(Problem):
 
     @classmethod
     def from_jobshop(cls, problem: JobShop) -> FlexibleJobShop:
-        """The job-shop ``problem`` as an FJSP with one eligible machine per operation."""
+        """The job-shop ``problem`` as an FJSP with one eligible machine per operation; refused
+        (InvalidProblemError) when it carries release or due dates, weights or setups, which the
+        FJSP does not hold yet."""
+        if problem.extras is not None:
+            raise InvalidProblemError(
+                f"{problem.name}: the FJSP holds no release or due dates, weights or setups yet"
+            )
         n_ops = problem.num_operations
         return cls(
             problem.job_start.copy(),

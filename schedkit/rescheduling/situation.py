@@ -119,6 +119,9 @@ class Situation:
             raise InvalidParameterError(
                 f"rescheduling supports jssp and fjsp problems, and rcpsp; not {kind}"
             )
+        if problem.features():  # e.g. setups: the effective problem would drop them
+            missing = ", ".join(sorted(problem.features()))
+            raise InvalidParameterError(f"rescheduling does not handle {missing} (yet)")
         check_inputs(problem, old, at, interrupted)
         self.problem = problem
         self.old = old
