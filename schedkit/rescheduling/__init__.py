@@ -18,8 +18,9 @@ RCPSP on the project class, through the same :func:`reschedule`:
 :mod:`~schedkit.rescheduling.rcpsp_events` (breakdowns of resource capacity, duration changes,
 cancellations), :mod:`~schedkit.rescheduling.rcpsp_situation` (the effective
 :class:`~schedkit.problems.project.Project`), :mod:`~schedkit.rescheduling.rcpsp_check` (its
-independent checker), :mod:`~schedkit.rescheduling.rcpsp_objective` and
-:mod:`~schedkit.rescheduling.rcpsp_methods` (``right-shift``, ``cpsat``, ``resolve``).
+independent checker), :mod:`~schedkit.rescheduling.rcpsp_objective` and the
+methods :mod:`~schedkit.rescheduling.rcpsp_methods` (``right-shift``) and
+:mod:`~schedkit.rescheduling.rcpsp_cpsat` (``cpsat``, ``resolve``).
 
 Online, through a stream of events revealed over time (``schedkit simulate``):
 

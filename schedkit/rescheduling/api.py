@@ -60,7 +60,8 @@ METHODS: dict[str, Method] = {
     ),
 }
 DEFAULT_METHOD = "cpsat"
-#: the methods for RCPSP (kind ``rcpsp``): :mod:`~schedkit.rescheduling.rcpsp_methods`
+#: the methods for RCPSP (kind ``rcpsp``): :mod:`~schedkit.rescheduling.rcpsp_methods` (right-shift),
+#: :mod:`~schedkit.rescheduling.rcpsp_cpsat` (cpsat, resolve)
 RCPSP_METHODS: dict[str, Method] = {
     "right-shift": Method(
         "schedkit.rescheduling.rcpsp_methods:solve",
@@ -68,13 +69,13 @@ RCPSP_METHODS: dict[str, Method] = {
         _COMMON,
     ),
     "cpsat": Method(
-        "schedkit.rescheduling.rcpsp_methods:solve_cpsat",
+        "schedkit.rescheduling.rcpsp_cpsat:solve_cpsat",
         "CP-SAT project model with the stability term, warm-started from right-shift, never worse "
         "than it (option polish: then minimise the stability measure at equal objective, default true)",
         (*_COMMON, "polish"),
     ),
     "resolve": Method(
-        "schedkit.rescheduling.rcpsp_methods:solve_full",
+        "schedkit.rescheduling.rcpsp_cpsat:solve_full",
         "full CP-SAT re-solve of the remaining activities ignoring stability (the reference)",
         _COMMON,
     ),
