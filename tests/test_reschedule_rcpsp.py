@@ -140,13 +140,15 @@ def test_j30_restart_and_resume(j30: Rcpsp) -> None:
 
 
 def test_no_events_keeps_or_improves_makespan(j30: Rcpsp) -> None:
-    old = old_schedule(j30)
-    before = int((old.start + j30.duration).max())
-    rs = sk.reschedule(j30, old, [], at=7, method="right-shift")
-    assert np.array_equal(rs.solution.start, old.start) and rs.stats["moved"] == 0
-    for m in ("cpsat", "resolve"):
-        res = sk.reschedule(j30, old, [], at=7, method=m, time_limit=2, workers=1)
-        assert res.stats["makespan"] <= before
+    for p in [j30] + [q for _, q in instances()]:
+        old = old_schedule(p)
+        before = int((old.start + p.duration).max())
+        rs = sk.reschedule(p, old, [], at=7, method="right-shift")
+        assert np.array_equal(rs.solution.start, old.start) and rs.stats["moved"] == 0
+        for m in ("cpsat", "resolve"):
+            res = sk.reschedule(p, old, [], at=7, method=m, time_limit=2, workers=1)
+            assert res.stats["makespan"] <= before
+            assert rcpsp_check.violations(res.situation, res.solution) == []
 
 
 def tiny() -> tuple[Rcpsp, RcpspSolution]:
