@@ -281,3 +281,12 @@ def test_rescheduling_and_fjsp_conversion_refuse_the_extras() -> None:
         sk.reschedule(p, old, [], at=0)
     with pytest.raises(sk.InvalidProblemError, match="FJSP holds no release"):
         FlexibleJobShop.from_jobshop(p)
+
+
+def test_generator_adds_extras_to_a_base_instance() -> None:
+    base = sk.generate("jssp", n=5, m=3, seed=2)
+    p = sk.generate("jssp", base=base, due_tightness=1.3, weights=True, seed=4)
+    assert np.array_equal(p.machine, base.machine) and np.array_equal(p.duration, base.duration)
+    assert np.array_equal(p.due, np.floor(1.3 * base.job_lengths()).astype(np.int64))
+    with pytest.raises(sk.InvalidParameterError, match="drop n"):
+        sk.generate("jssp", base=base, n=3, due_tightness=1.3)

@@ -105,8 +105,9 @@ def generate(
     setup_max: int = 20,
     triangle: bool = True,
     releases: bool = False,
+    base: JobShop | None = None,
 ) -> JobShop:
-    """A job shop drawn with Taillard's generator.
+    """A job shop drawn with Taillard's generator (or ``base`` with extras added).
 
     Parameters
     ----------
@@ -124,7 +125,22 @@ def generate(
         Instance name; by default ``taNN`` or ``tai_<n>x<m>_<seed>_<machine_seed>``.
     due_tightness, weights, setups, setup_max, triangle, releases
         The extras (see :func:`add_extras`); without them the instance is Taillard's alone.
+    base
+        An instance (``schedkit generate jssp --base la16.txt``) to add the extras to, drawn
+        from ``seed`` (default 1); n, m, machine_seed, low, high and taillard do not apply.
     """
+    if base is not None:
+        if not isinstance(base, JobShop):
+            raise InvalidParameterError(f"base must be a job-shop instance, got {type(base).__name__}")
+        own = (("n", n), ("m", m), ("machine_seed", machine_seed), ("taillard", taillard))
+        given = [k for k, v in own if v is not None]
+        if given:
+            raise InvalidParameterError(f"base sets the jobs and machines itself; drop {', '.join(given)}")
+        if base.extras is not None:
+            raise InvalidParameterError(f"base {base.name} already has extras")
+        seed = _check_int("seed", 1 if seed is None else seed, 0)
+        named = JobShop(base.machine, base.duration, base.job_start, base.num_machines, name or base.name)
+        return add_extras(named, seed, due_tightness, weights, setups, setup_max, triangle, releases)
     if taillard is not None:
         own = (("n", n), ("m", m), ("seed", seed), ("machine_seed", machine_seed))
         given = [k for k, v in own if v is not None]
