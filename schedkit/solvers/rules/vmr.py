@@ -142,17 +142,19 @@ def greedy_moves(
     ctx: SolveContext | None = None,
     limit: int | None = None,
     deadline: float | None = None,
+    state: MappingState | None = None,
 ) -> MappingState:
-    """Run the greedy rule; return the final state (its ``moves`` are the plan).
+    """Run the greedy rule (from ``state``, which it changes, if given); return the final state
+    (its ``moves`` are the plan).
 
     It stops early, keeping the steps made so far (a feasible prefix of its plan), once ``ctx``
     expires or ``time.perf_counter()`` passes ``deadline``. Each step costs O(VMs) numpy work:
     the destination table and the source gains are updated only on the PMs the last move touched.
     """
-    st = MappingState(problem)
+    st = MappingState(problem) if state is None else state
     limit = problem.mnl if limit is None else limit
     idx = np.flatnonzero(st.movable)
-    if not len(idx) or limit <= 0:
+    if not len(idx) or limit <= len(st.moves):
         return st
     cls, cls_of = _classes(problem, idx)
     grouped = np.flatnonzero([v in st.mates for v in idx])
