@@ -45,7 +45,7 @@ FINAL_RESERVE = 0.8
 SOLVE_MIN = 0.1
 #: the start heuristic of a timed call ends by this share of the limit (or FINAL_RESERVE before
 #: the end, whichever is later); it then returns the steps it has made
-START_SHARE = 0.5
+START_SHARE = 0.75
 
 
 def start_deadline(ctx: SolveContext) -> float | None:
