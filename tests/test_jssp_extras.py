@@ -290,3 +290,22 @@ def test_generator_adds_extras_to_a_base_instance() -> None:
     assert np.array_equal(p.due, np.floor(1.3 * base.job_lengths()).astype(np.int64))
     with pytest.raises(sk.InvalidParameterError, match="drop n"):
         sk.generate("jssp", base=base, n=3, due_tightness=1.3)
+
+
+@pytest.mark.parametrize("seed", [2, 4, 6, 8])
+def test_zero_durations_hold_no_machine_and_need_no_setup(seed: int) -> None:
+    # the checker lets a zero-duration operation sit anywhere on its machine: cpsat, mip and
+    # the rules must agree with it (before: cpsat and mip each blocked them in their own way)
+    plain = sk.generate("jssp", n=4, m=3, seed=seed, low=0, high=5)
+    extra = sk.generate(
+        "jssp", n=4, m=3, seed=seed, low=0, high=5, setups=True, setup_max=6, due_tightness=1.2, releases=True
+    )
+    for p, objective in ((plain, "makespan"), (extra, "weighted_tardiness"), (extra, "weighted_completion")):
+        a = sk.solve(p, method="cpsat", objective=objective, time_limit=30, workers=2)
+        b = sk.solve(p, method="mip", objective=objective, time_limit=30, workers=1)
+        assert a.status is b.status is sk.Status.OPTIMAL
+        assert a.objective == b.objective, (seed, objective)
+        rules = ("rule:atc/active", "rule:ssp", "rule:mwkr/active", "rule:fifo")
+        for name in rules if p.due is not None else rules[1:]:
+            r = sk.solve(p, method=name, objective=objective)
+            assert sk.check(p, r.solution) == [] and r.objective >= a.objective

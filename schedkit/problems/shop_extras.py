@@ -7,6 +7,7 @@ job, sequence-dependent setup times per machine, and the objectives they allow.
   operation it runs, of job ``j`` (re-entrant jobs use ``setup[k, j, j]``); row ``i = n`` is the
   initial setup, before the first operation on ``k``. A setup may run before the job is released
   or while its previous operation runs elsewhere (anticipatory setups); it holds the machine.
+  Operations of zero duration need no setup and leave the machine's setup state unchanged.
 
 The objectives (``objective=`` of :func:`schedkit.solve`), with ``C_j`` the end of job ``j``'s
 last operation and ``L_j = C_j - d_j`` its lateness:
@@ -150,10 +151,11 @@ def setup_violations(
     name: Any,
 ) -> None:
     """Report every machine gap shorter than the setup between its two operations (sorted by
-    start, then end), and every first operation starting before its initial setup. ``name(i)``
-    names entry ``i``; entries with a machine out of range are skipped."""
+    start), and every first operation starting before its initial setup. Operations of zero
+    duration need no setup and leave the machine's state as it was (they are skipped).
+    ``name(i)`` names entry ``i``; entries with a machine out of range are skipped."""
     m, n = setup.shape[0], setup.shape[2]
-    ok = np.flatnonzero((machine >= 0) & (machine < m) & (job >= 0) & (job < n))
+    ok = np.flatnonzero((machine >= 0) & (machine < m) & (job >= 0) & (job < n) & (end > start))
     order = ok[np.lexsort((end[ok], start[ok], machine[ok]))]
     mo = machine[order]
     first = np.ones(len(order), dtype=bool)

@@ -24,43 +24,46 @@ def horizon(problem: JobShop) -> int:
 
 def earliest_schedule(problem: JobShop, sequences: list[np.ndarray]) -> np.ndarray | None:
     """Earliest start per operation with the machine sequences ``sequences`` (one array of flat
-    operations per machine), releases and setups counted; None when they make a cycle with the
-    job order."""
+    operations per machine), releases and setups counted; operations of zero duration only
+    follow their job (they hold no machine and need no setup). None when the sequences make a
+    cycle with the job order."""
     n_ops, n = problem.num_operations, problem.num_jobs
-    succ_m = np.full(n_ops, -1, dtype=np.int64)
-    gap = np.zeros(n_ops, dtype=np.int64)  # setup before an operation, from its machine predecessor
+    dur = problem.duration
     est = problem.release[problem.job_of].astype(np.int64).copy()
-    indeg = np.zeros(n_ops, dtype=np.int64)
-    indeg[problem.rank > 0] += 1
+    # arcs start[b] >= start[a] + lag: job order, machine order, setups
+    tails: list[np.ndarray] = [np.flatnonzero(problem.rank[1:] > 0)]
+    heads: list[np.ndarray] = [tails[0] + 1]
+    lags: list[np.ndarray] = [dur[tails[0]]]
     for m, seq in enumerate(sequences):
-        if not len(seq):
+        busy = seq[dur[seq] > 0]  # zero-duration operations never hold a machine
+        if not len(busy):
             continue
-        succ_m[seq[:-1]] = seq[1:]
-        indeg[seq[1:]] += 1
-        if problem.setup is not None:
-            jobs = problem.job_of[seq]
-            gap[seq[1:]] = problem.setup[m, jobs[:-1], jobs[1:]]
-            first = seq[0]
-            est[first] = max(est[first], problem.setup[m, n, jobs[0]])
-    is_last = np.zeros(n_ops, dtype=bool)
-    is_last[problem.job_start[1:] - 1] = True
-    e = est.tolist()
-    dur, succ, deg, g = problem.duration.tolist(), succ_m.tolist(), indeg.tolist(), gap.tolist()
-    stack = [o for o in range(n_ops) if deg[o] == 0]
+        tails.append(busy[:-1])
+        heads.append(busy[1:])
+        if problem.setup is None:
+            lags.append(dur[busy[:-1]])
+        else:
+            jobs = problem.job_of[busy]
+            lags.append(dur[busy[:-1]] + problem.setup[m, jobs[:-1], jobs[1:]])
+            est[busy[0]] = max(est[busy[0]], problem.setup[m, n, jobs[0]])
+    tail, head, lag = np.concatenate(tails), np.concatenate(heads), np.concatenate(lags)
+    order = np.argsort(tail, kind="stable")
+    tail, head, lag = tail[order], head[order], lag[order]
+    first = np.searchsorted(tail, np.arange(n_ops + 1)).tolist()
+    indeg = np.bincount(head, minlength=n_ops).tolist()
+    e, hd, lg = est.tolist(), head.tolist(), lag.tolist()
+    stack = [o for o in range(n_ops) if indeg[o] == 0]
     done = 0
     while stack:
         o = stack.pop()
         done += 1
-        end = e[o] + dur[o]
-        for nxt, extra in ((-1 if is_last[o] else o + 1, 0), (succ[o], None)):
-            if nxt < 0:
-                continue
-            ready = end + (g[nxt] if extra is None else 0)
-            if ready > e[nxt]:
-                e[nxt] = ready
-            deg[nxt] -= 1
-            if deg[nxt] == 0:
-                stack.append(nxt)
+        for k in range(first[o], first[o + 1]):
+            b = hd[k]
+            if e[o] + lg[k] > e[b]:
+                e[b] = e[o] + lg[k]
+            indeg[b] -= 1
+            if indeg[b] == 0:
+                stack.append(b)
     if done != n_ops:
         return None
     return np.array(e, dtype=np.int64)

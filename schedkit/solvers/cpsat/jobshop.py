@@ -39,10 +39,11 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
             model.add(starts[o] >= starts[o - 1] + int(problem.duration[o - 1]))
     for m in range(problem.num_machines):
         ops = np.flatnonzero(problem.machine == m)
-        if len(ops) > 1:
-            model.add_no_overlap([intervals[o] for o in ops])
-        if problem.setup is not None and len(ops):
-            _setup_circuit(model, problem, m, ops, starts)
+        busy = ops[problem.duration[ops] > 0]  # zero-duration operations hold no machine (checker)
+        if len(busy) > 1:
+            model.add_no_overlap([intervals[o] for o in busy])
+        if problem.setup is not None and len(busy):
+            _setup_circuit(model, problem, m, busy, starts)
     last = problem.job_start[1:] - 1
     ends = [starts[o] + int(problem.duration[o]) for o in last]
     _objective(model, problem, ctx.objective, ends, horizon)

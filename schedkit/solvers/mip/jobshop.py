@@ -59,7 +59,7 @@ def precheck(problem: JobShop, ctx: SolveContext) -> None:
         from schedkit.problems.shop_extras import triangle_violation
 
         dur = np.full((problem.num_jobs, problem.num_machines), -1, dtype=np.int64)
-        for o in range(problem.num_operations):  # shortest duration of a job on a machine
+        for o in np.flatnonzero(problem.duration > 0):  # shortest duration of a job on a machine
             j, m = problem.job_of[o], problem.machine[o]
             d = int(problem.duration[o])
             dur[j, m] = d if dur[j, m] < 0 else min(dur[j, m], d)
@@ -111,6 +111,8 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
         ops = np.flatnonzero(problem.machine == m).tolist()
         for i, a in enumerate(ops):
             for b in ops[i + 1 :]:
+                if dur[a] == 0 or dur[b] == 0:
+                    continue  # zero-duration operations hold no machine (as in the checker)
                 ja, jb = problem.job_of[a], problem.job_of[b]
                 s_ab = 0 if setup is None else int(setup[m, ja, jb])
                 s_ba = 0 if setup is None else int(setup[m, jb, ja])
@@ -197,7 +199,8 @@ def _initial_setup(problem: JobShop) -> np.ndarray:
     """Per operation, the initial setup of its machine for its job (zeros without setups)."""
     if problem.setup is None:
         return np.zeros(problem.num_operations, dtype=np.int64)
-    return problem.setup[problem.machine, problem.num_jobs, problem.job_of]
+    init = problem.setup[problem.machine, problem.num_jobs, problem.job_of]
+    return np.where(problem.duration > 0, init, 0)
 
 
 def _objective(

@@ -150,7 +150,7 @@ def schedule_full(
         o = nxt[j]
         m = machine[o]
         c_m[j] = m
-        if has_setup:
+        if has_setup and duration[o] > 0:  # zero-duration operations need no setup
             c_setup[j] = setup[m, n_jobs, j]
         c_est[j] = max(release[j], c_setup[j])
         c_ect[j] = c_est[j] + duration[o]
@@ -210,7 +210,8 @@ def schedule_full(
         start[o] = s
         job_ready[pick] = e
         mach_ready[m] = e
-        last_job[m] = pick
+        if duration[o] > 0:  # a zero-duration operation leaves the machine's setup state
+            last_job[m] = pick
         # drop it from its machine's list; the others there now wait for the machine
         last = on_m[m, n_on[m] - 1]
         on_m[m, pos[pick]] = last
@@ -218,8 +219,8 @@ def schedule_full(
         n_on[m] -= 1
         for a in range(n_on[m]):
             j = on_m[m, a]
-            if has_setup:  # right after pick now: its own setup (may be shorter than before)
-                c_setup[j] = setup[m, pick, j]
+            if has_setup:  # after pick now: the setup from the machine's last job (may be shorter)
+                c_setup[j] = setup[m, last_job[m], j] if duration[nxt[j]] > 0 else 0
                 est = max(job_ready[j], e + c_setup[j])
                 c_est[j] = est
                 c_ect[j] = est + duration[nxt[j]]
@@ -236,7 +237,7 @@ def schedule_full(
         m = machine[o]
         c_m[pick] = m
         if has_setup:
-            c_setup[pick] = setup[m, last_job[m], pick]
+            c_setup[pick] = setup[m, last_job[m], pick] if duration[o] > 0 else 0
         ready_m = mach_ready[m] + c_setup[pick]
         est = e if e > ready_m else ready_m
         c_est[pick] = est
