@@ -309,3 +309,10 @@ def test_zero_durations_hold_no_machine_and_need_no_setup(seed: int) -> None:
         for name in rules if p.due is not None else rules[1:]:
             r = sk.solve(p, method=name, objective=objective)
             assert sk.check(p, r.solution) == [] and r.objective >= a.objective
+
+
+def test_auto_agrees_with_cpsat_on_zero_durations() -> None:
+    p = sk.generate("jssp", n=4, m=3, seed=4, low=0, high=5)  # auto claimed 12 OPTIMAL, 11 exists
+    a = sk.solve(p, method="cpsat", time_limit=30, workers=2)
+    b = sk.solve(p, method="auto", time_limit=10, workers=2)
+    assert a.status is b.status is sk.Status.OPTIMAL and a.objective == b.objective

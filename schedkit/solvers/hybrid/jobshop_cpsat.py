@@ -50,7 +50,7 @@ def run(problem: JobShop, ctx: SolveContext, hint_start: np.ndarray, ub: int) ->
         if problem.rank[o] > 0:
             model.add(starts[o] >= starts[o - 1] + int(dur[o - 1]))
     for m in range(problem.num_machines):
-        ops = np.flatnonzero(problem.machine == m)
+        ops = np.flatnonzero((problem.machine == m) & (dur > 0))  # zero durations hold no machine
         if len(ops) > 1:
             model.add_no_overlap([intervals[o] for o in ops])
     lb = min(problem.lower_bound(), ub)
