@@ -58,12 +58,15 @@ def test_infeasible_instance_is_reported_infeasible() -> None:
 
 
 def test_short_limit_keeps_the_sgs_schedule() -> None:
-    """When CP-SAT gets no time, the SGS schedule stands (FEASIBLE, checked)."""
+    """With (almost) all the time given to the SGS, its schedule stands or CP-SAT's better one
+    (whether CP-SAT gets any time left depends on the machine's speed)."""
     p = sk.read(shared_path("rcpsp_max", "ubo20", "psp1.sch"))
     r = sk.solve(p, "auto", time_limit=0.3, workers=2, sgs_share=1.0)
-    assert r.stats["sgs makespan"] is not None and "branches" not in r.stats  # CP-SAT did not run
+    assert r.stats["sgs makespan"] is not None
     assert r.solution is not None and sk.check(p, r) == []
-    assert r.objective == r.stats["sgs makespan"]
+    assert r.objective <= r.stats["sgs makespan"]
+    if "branches" not in r.stats:  # CP-SAT did not run
+        assert r.objective == r.stats["sgs makespan"]
 
 
 def test_a_better_hint_is_the_incumbent() -> None:
