@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from schedkit.errors import InvalidProblemError, ParseError
+from schedkit.formats.json_fields import JsonFields
 from schedkit.formats.jssp import instance_name
 from schedkit.problems.jobshop import JobShop
 from schedkit.problems.shop_extras import ShopExtras
@@ -44,38 +45,11 @@ def sniff_json(head: str) -> bool:
     return h.startswith("{") and f'"{FORMAT}"' in h
 
 
-class _Check:
-    def __init__(self, source: str):
-        self.source = source
-
-    def error(self, message: str) -> ParseError:
-        return ParseError(message, self.source)
-
-    def obj(self, value: Any, where: str, allowed: tuple[str, ...]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.error(f"{where} must be a JSON object, got {value!r:.60}")
-        extra = [k for k in value if k not in allowed]
-        if extra:
-            raise self.error(f"{where}: unknown key {extra[0]!r} (known: {', '.join(allowed)})")
-        return value
-
-    def array(self, value: Any, where: str, length: int | None = None) -> list[Any]:
-        if not isinstance(value, list):
-            raise self.error(f"{where} must be a list, got {value!r:.60}")
-        if length is not None and len(value) != length:
-            raise self.error(f"{where} has {len(value)} entries, expected {length}")
-        return value
+class _Check(JsonFields):
+    max_int = MAX_INT
 
     def integer(self, value: Any, where: str, minimum: int | None = 0) -> int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"{where} must be an integer, got {value!r:.60}")
-        if minimum is not None and value < minimum:
-            raise self.error(f"{where} must be >= {minimum}, got {value}")
-        if abs(value) > MAX_INT:
-            raise self.error(f"{where}: {value} is too large (limit {MAX_INT})")
-        return value
+        return super().integer(value, where, minimum)
 
 
 def read_json(text: str, source: str) -> JobShop:

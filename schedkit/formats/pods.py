@@ -32,8 +32,8 @@ import json
 from typing import Any
 
 from schedkit.errors import InvalidProblemError, ParseError
+from schedkit.formats.json_fields import JsonFields
 from schedkit.formats.psplib import instance_name
-from schedkit.formats.text import MAX_INT
 from schedkit.problems.pods import UNPLACED, PodPlacement
 
 FORMAT = "schedkit-pods"
@@ -46,39 +46,7 @@ def sniff(head: str) -> bool:
     return h.startswith("{") and (f'"{FORMAT}"' in h or ('"nodes"' in h and '"pods"' in h))
 
 
-class _Reader:
-    def __init__(self, source: str):
-        self.source = source
-
-    def error(self, message: str) -> ParseError:
-        return ParseError(message, self.source)
-
-    def obj(self, value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.error(f"{where} must be a JSON object, got {value!r:.60}")
-        return value
-
-    def array(self, value: Any, where: str) -> list[Any]:
-        if not isinstance(value, list):
-            raise self.error(f"{where} must be a list, got {value!r:.60}")
-        return value
-
-    def integer(self, value: Any, where: str, minimum: int | None = None) -> int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"{where} must be an integer, got {value!r:.60}")
-        if minimum is not None and value < minimum:
-            raise self.error(f"{where} must be >= {minimum}, got {value}")
-        if abs(value) > MAX_INT:
-            raise self.error(f"{where}: {value} is too large (limit {MAX_INT})")
-        return value
-
-    def string(self, value: Any, where: str) -> str:
-        if not isinstance(value, str) or not value:
-            raise self.error(f"{where} must be a non-empty string, got {value!r:.60}")
-        return value
-
+class _Reader(JsonFields):
     def mapping(self, value: Any, where: str) -> dict[str, str]:
         rec = self.obj(value, where)
         for k, v in rec.items():

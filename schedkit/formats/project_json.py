@@ -37,8 +37,8 @@ import json
 from typing import Any
 
 from schedkit.errors import InvalidProblemError, ParseError
+from schedkit.formats.json_fields import JsonFields
 from schedkit.formats.psplib import instance_name
-from schedkit.formats.text import MAX_INT
 from schedkit.problems.project import NO_DEADLINE, Project
 
 FORMAT = "schedkit-project"
@@ -50,34 +50,7 @@ def sniff_json(head: str) -> bool:
     return h.startswith("{") and (f'"{FORMAT}"' in h or ('"activities"' in h and '"modes"' in h))
 
 
-class _Reader:
-    def __init__(self, source: str):
-        self.source = source
-
-    def error(self, message: str) -> ParseError:
-        return ParseError(message, self.source)
-
-    def obj(self, value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.error(f"{where} must be a JSON object, got {value!r:.60}")
-        return value
-
-    def array(self, value: Any, where: str) -> list[Any]:
-        if not isinstance(value, list):
-            raise self.error(f"{where} must be a list, got {value!r:.60}")
-        return value
-
-    def integer(self, value: Any, where: str, minimum: int | None = None) -> int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"{where} must be an integer, got {value!r:.60}")
-        if minimum is not None and value < minimum:
-            raise self.error(f"{where} must be >= {minimum}, got {value}")
-        if abs(value) > MAX_INT:
-            raise self.error(f"{where}: {value} is too large (limit {MAX_INT})")
-        return value
-
+class _Reader(JsonFields):
     def ints(self, value: Any, where: str, length: int, other: str) -> list[int]:
         vals = self.array(value, where)
         if len(vals) != length:
