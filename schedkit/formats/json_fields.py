@@ -4,10 +4,21 @@ problem classes subclass :class:`JsonFields` and add their own field kinds."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from schedkit.errors import ParseError
 from schedkit.formats.text import MAX_INT
+
+
+def load_json(text: str, source: str) -> Any:
+    """``json.loads`` with its failures as one-line :class:`ParseError` (line and column)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"malformed JSON: {exc.msg} (column {exc.colno})", source, exc.lineno) from None
+    except RecursionError:
+        raise ParseError("JSON nested too deeply", source) from None
 
 
 class JsonFields:
@@ -26,10 +37,15 @@ class JsonFields:
         """``value`` as a JSON object; with ``allowed``, any other key is an error."""
         if not isinstance(value, dict):
             raise self.error(f"{where} must be a JSON object, got {value!r:.60}")
-        extra = [] if allowed is None else [k for k in value if k not in allowed]
-        if extra:
-            raise self.error(f"{where}: unknown key {extra[0]!r} (known: {', '.join(allowed or ())})")
+        if allowed is not None:
+            self.keys(value, where, allowed)
         return value
+
+    def keys(self, rec: dict[str, Any], where: str, allowed: tuple[str, ...]) -> None:
+        """Any key of ``rec`` outside ``allowed`` is an error."""
+        extra = [k for k in rec if k not in allowed]
+        if extra:
+            raise self.error(f"{where}: unknown key {extra[0]!r} (known: {', '.join(allowed)})")
 
     def array(self, value: Any, where: str, length: int | None = None) -> list[Any]:
         """``value`` as a list, of exactly ``length`` entries when given."""

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from schedkit.errors import InvalidProblemError, ParseError
-from schedkit.formats.json_fields import JsonFields
+from schedkit.errors import InvalidProblemError
+from schedkit.formats.json_fields import JsonFields, load_json
 from schedkit.formats.jssp import instance_name
 from schedkit.problems.jobshop import JobShop
 from schedkit.problems.shop_extras import ShopExtras
@@ -54,12 +54,7 @@ class _Check(JsonFields):
 
 def read_json(text: str, source: str) -> JobShop:
     """Parse the JSON form (module docstring); ParseError naming the file and the entry."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"malformed JSON: {exc.msg} (column {exc.colno})", source, exc.lineno) from None
-    except RecursionError:
-        raise ParseError("JSON nested too deeply", source) from None
+    data = load_json(text, source)
     c = _Check(source)
     top = c.obj(data, "the file", ("format", "name", "machines", "jobs", "setups"))
     if top.get("format") != FORMAT:

@@ -31,8 +31,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from schedkit.errors import InvalidProblemError, ParseError
-from schedkit.formats.json_fields import JsonFields
+from schedkit.errors import InvalidProblemError
+from schedkit.formats.json_fields import JsonFields, load_json
 from schedkit.formats.psplib import instance_name
 from schedkit.problems.pods import UNPLACED, PodPlacement
 
@@ -76,12 +76,7 @@ class _Reader(JsonFields):
 
 def read(text: str, source: str) -> PodPlacement:
     """Parse the JSON form (module docstring)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"malformed JSON: {exc.msg} (column {exc.colno})", source, exc.lineno) from None
-    except RecursionError:
-        raise ParseError("JSON nested too deeply", source) from None
+    data = load_json(text, source)
     r = _Reader(source)
     top = r.obj(data, "the top level")
     r.keys(top, "the top level", ("format", "name", "nodes", "pods"), ("nodes",))

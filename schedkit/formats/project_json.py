@@ -36,8 +36,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from schedkit.errors import InvalidProblemError, ParseError
-from schedkit.formats.json_fields import JsonFields
+from schedkit.errors import InvalidProblemError
+from schedkit.formats.json_fields import JsonFields, load_json
 from schedkit.formats.psplib import instance_name
 from schedkit.problems.project import NO_DEADLINE, Project
 
@@ -57,20 +57,10 @@ class _Reader(JsonFields):
             raise self.error(f"{where} has {len(vals)} values, expected {length} (one per {other})")
         return [self.integer(v, f"{where}[{i}]", 0) for i, v in enumerate(vals)]
 
-    def keys(self, rec: dict[str, Any], where: str, allowed: tuple[str, ...]) -> None:
-        extra = [k for k in rec if k not in allowed]
-        if extra:
-            raise self.error(f"{where}: unknown key {extra[0]!r} (known: {', '.join(allowed)})")
-
 
 def read_json(text: str, source: str) -> Project:
     """Parse the JSON form (module docstring)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"malformed JSON: {exc.msg} (column {exc.colno})", source, exc.lineno) from None
-    except RecursionError:
-        raise ParseError("JSON nested too deeply", source) from None
+    data = load_json(text, source)
     r = _Reader(source)
     top = r.obj(data, "the top level")
     r.keys(
