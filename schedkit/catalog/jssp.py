@@ -20,7 +20,8 @@ register_kind(
         "(default 1..99); taillard: 'ta01'..'ta80' reproduces Taillard's instance with his "
         "published seeds; name: instance name; extras (write them with --format jssp-json): "
         "due_tightness F (due date = release + floor(F x job work)), weights true (4/2/1 for "
-        "20/60/20 %), setups true (setup_max, default 20; triangle true|false, default true), "
+        "20/60/20 % of the jobs, drawn from seed; 'literature': by job index, as published), "
+        "setups true (setup_max, default 20; triangle true|false, default true), "
         "releases true"
     ),
 )

@@ -100,7 +100,7 @@ def generate(
     taillard: str | None = None,
     name: str | None = None,
     due_tightness: float | None = None,
-    weights: bool = False,
+    weights: bool | str = False,
     setups: bool = False,
     setup_max: int = 20,
     triangle: bool = True,
@@ -196,7 +196,7 @@ def add_extras(
     problem: JobShop,
     seed: int,
     due_tightness: float | None = None,
-    weights: bool = False,
+    weights: bool | str = False,
     setups: bool = False,
     setup_max: int = 20,
     triangle: bool = True,
@@ -208,7 +208,9 @@ def add_extras(
     * ``releases``: job ``j`` released at a uniform integer in ``0 .. total work / (2 m)``;
     * ``due_tightness`` f: ``d_j = r_j + floor(f x work of job j)`` (the usual tightness
       factor of the weighted-tardiness job-shop literature: 1.3, 1.5, 1.6);
-    * ``weights``: 20 % of the jobs weigh 4, 60 % weigh 2, 20 % weigh 1 (as in that literature);
+    * ``weights``: 20 % of the jobs weigh 4, 60 % weigh 2, 20 % weigh 1: with ``True`` (or
+      ``"seeded"``) the jobs are drawn from the stream; with ``"literature"`` they go by job
+      index (:func:`literature_weights`), as the published benchmarks do;
     * ``setups``: per machine, with ``triangle`` the Manhattan distances between random integer
       points (one per job, one for the initial state) in ``[0, setup_max / 2]^2``, which obey the
       triangle inequality; without, uniform integers in ``0 .. setup_max`` (0 on the diagonal).
@@ -217,10 +219,14 @@ def add_extras(
         ok = isinstance(due_tightness, int | float) and not isinstance(due_tightness, bool)
         if not ok or not 0 < due_tightness <= 1000:
             raise InvalidParameterError(f"due_tightness must be a number in (0, 1000], got {due_tightness!r}")
+    literature = isinstance(weights, str) and weights == "literature"
+    if isinstance(weights, str) and weights in ("literature", "seeded"):
+        weights = True
     flags = {"weights": weights, "setups": setups, "triangle": triangle, "releases": releases}
     for flag, value in flags.items():
         if not isinstance(value, bool | np.bool_):
-            raise InvalidParameterError(f"{flag} must be true or false, got {value!r}")
+            hint = " (weights: or 'literature' or 'seeded')" if flag == "weights" else ""
+            raise InvalidParameterError(f"{flag} must be true or false{hint}, got {value!r}")
     setup_max = _check_int("setup_max", setup_max, 0)
     rng = np.random.default_rng(seed)
     n, m = problem.num_jobs, problem.num_machines
@@ -229,7 +235,9 @@ def add_extras(
     base = np.zeros(n, dtype=np.int64) if release is None else release
     due = None if due_tightness is None else base + np.floor(due_tightness * work).astype(np.int64)
     weight = None
-    if weights:
+    if literature:
+        weight = literature_weights(n)
+    elif weights:
         weight = np.ones(n, dtype=np.int64)
         order = rng.permutation(n)
         k4, k2 = round(0.2 * n), round(0.6 * n)
@@ -249,3 +257,20 @@ def add_extras(
                 setup[k] = s
     extras = ShopExtras(release=release, due=due, weight=weight, setup=setup)
     return JobShop(problem.machine, problem.duration, problem.job_start, m, problem.name, extras)
+
+
+def literature_weights(n: int) -> np.ndarray:
+    """Weights 4 for the first 20 % of the ``n`` jobs, 2 for the next 60 %, 1 for the last 20 %,
+    by job index (Singer and Pinedo 1998, and the weighted-tardiness job-shop papers after it)."""
+    n = _check_int("n (jobs)", n, 0)
+    k4, k2 = round(0.2 * n), round(0.6 * n)
+    weight = np.ones(n, dtype=np.int64)
+    weight[:k4] = 4
+    weight[k4 : k4 + k2] = 2
+    return weight
+
+
+def weighted_tardiness_instance(base: JobShop, tightness: float, name: str | None = None) -> JobShop:
+    """``base`` as in the weighted-tardiness job-shop literature: releases 0, due dates
+    ``d_j = floor(tightness x work of job j)``, :func:`literature_weights` (nothing is drawn)."""
+    return generate(base=base, due_tightness=tightness, weights="literature", name=name)
