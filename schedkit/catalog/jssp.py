@@ -63,6 +63,11 @@ register_method(
     "optimality, accepts a hint",
     family="cp",
     exact=True,
+    options={
+        "machine_bounds": "sum and due-date objectives: add the best one-machine relaxation bound "
+        "(10 % of the limit at most; default true)",
+        "linearization": "CP-SAT's linearization_level (default CP-SAT's own, 1)",
+    },
     **_EXTRAS,
 )
 
