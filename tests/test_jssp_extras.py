@@ -112,13 +112,10 @@ def test_objective_option_is_validated() -> None:
     p = sk.generate("jssp", n=4, m=3, seed=2, due_tightness=1.3, setups=True)
     with pytest.raises(sk.InvalidParameterError, match="unknown objective 'tardiness' .*valid: makespan"):
         sk.solve(p, method="cpsat", objective="tardiness")
-    with pytest.raises(sk.InvalidParameterError, match="method ts does not handle setups"):
-        sk.solve(p, method="ts", time_limit=1)
-    with pytest.raises(sk.InvalidParameterError, match="method auto does not handle setups"):
-        sk.solve(p, method="auto", time_limit=1)
     plain = sk.generate("jssp", n=4, m=3, seed=2, due_tightness=1.3)
-    with pytest.raises(sk.InvalidParameterError, match="method ts does not minimise weighted_tardiness"):
-        sk.solve(plain, method="ts", objective="weighted_tardiness", time_limit=1)
+    for method in ("ts", "auto"):  # they take setups and every objective (test_jssp_search_extras.py)
+        r = sk.solve(plain, method=method, objective="weighted_tardiness", time_limit=1, workers=2)
+        assert r.objective_name == "weighted_tardiness" and sk.check(plain, r.solution) == []
     with pytest.raises(sk.InvalidParameterError, match="needs due dates"):
         sk.solve(sk.generate("jssp", n=4, m=3, seed=2), method="cpsat", objective="max_lateness")
     with pytest.raises(sk.InvalidParameterError, match="rule:edd needs due dates"):
@@ -268,8 +265,8 @@ def test_cli_solve_names_the_objective(tmp_path, capsys) -> None:
     )
     out = capsys.readouterr().out
     assert "status OPTIMAL" in out and "max_lateness " in out
-    assert main(["solve", str(path), "-m", "ts", "-t", "1"]) == 2
-    assert "does not handle" in capsys.readouterr().err
+    assert main(["solve", str(path), "-m", "ts", "-t", "1", "-w", "2"]) == 0  # setups: ts takes them
+    assert "makespan" in capsys.readouterr().out
 
 
 def test_rescheduling_and_fjsp_conversion_refuse_the_extras() -> None:

@@ -4,7 +4,7 @@ from schedkit.problems.shop_extras import OBJECTIVES, RELEASES, SETUPS
 from schedkit.registry import register_format, register_kind, register_method
 
 KIND = "jssp"
-#: what cpsat, mip and the rules take beyond the plain job shop (the other methods refuse it)
+#: what every job-shop method takes beyond the plain job shop
 _EXTRAS = {"objectives": OBJECTIVES, "features": (SETUPS, RELEASES)}
 
 register_kind(
@@ -114,6 +114,8 @@ for _name, _backend in (("mip", "HiGHS"), ("mip-cbc", "CBC")):
         **_EXTRAS,
     )
 
+#: the plain kernel, and the one for setups, releases and the due-date objectives
+_TS_WARM_UP = ("schedkit.solvers.search.jobshop_kernel", "schedkit.solvers.search.jobshop_extras:warm_up")
 register_method(
     KIND,
     "ts",
@@ -127,7 +129,8 @@ register_method(
         "tenure_lo": "smallest tabu tenure (default 10 + n/m)",
         "tenure_hi": "largest tabu tenure (default 1.4 x tenure_lo)",
     },
-    warm_up=("schedkit.solvers.search.jobshop_kernel",),
+    warm_up=_TS_WARM_UP,
+    **_EXTRAS,
 )
 register_method(
     KIND,
@@ -142,5 +145,6 @@ register_method(
         "cp_last": "fraction of the time limit for the last CP-SAT phase",
         "stall": "tabu search: moves without improvement before a restart (default 2500)",
     },
-    warm_up=("schedkit.solvers.search.jobshop_kernel",),
+    warm_up=_TS_WARM_UP,
+    **_EXTRAS,
 )

@@ -1,5 +1,7 @@
 """Method ``auto`` for the job shop: CP-SAT, then tabu search, then CP-SAT warm-started.
 
+(Setups, release dates and the objectives other than the makespan: :mod:`.jobshop_extras`.)
+
 1. the best dispatching rule (milliseconds), or ``ctx.hint`` when it is better;
 2. a short CP-SAT run hinted with it and capped by its makespan (``cp_first`` of the time, half
    of it up to 150 operations): it proves small instances optimal and gives the lower bound;
@@ -22,7 +24,9 @@ from schedkit.context import SolveContext
 from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.hybrid import jobshop_cpsat as cpsat_phase
+from schedkit.solvers.hybrid import jobshop_extras
 from schedkit.solvers.search.jobshop import make_search, run_search, seed_schedule
+from schedkit.solvers.search.jobshop_extras import needs_extras
 
 #: fractions of the time limit for the first and the last CP-SAT phase
 CP_FIRST = 0.10
@@ -46,11 +50,14 @@ def _sub(ctx: SolveContext, seconds: float) -> SolveContext:
 
 
 def solve(problem: JobShop, ctx: SolveContext) -> Result:
-    """Method ``auto``. Options: ``cp_first``, ``cp_last`` (fractions of the time limit)."""
+    """Method ``auto``. Options: ``cp_first``, ``cp_last`` (fractions of the time limit).
+    Setups, release dates and the other objectives go to :mod:`.jobshop_extras`, same phases."""
     total = ctx.time_limit
     small = problem.num_operations <= SMALL_OPERATIONS
     f_first = ctx.float_option("cp_first", CP_FIRST_SMALL if small else CP_FIRST, 0.0, 1.0)
     f_last = ctx.float_option("cp_last", CP_LAST, 0.0, 1.0 - f_first)
+    if needs_extras(problem, ctx.objective):
+        return jobshop_extras.solve(problem, ctx, f_first, f_last, UNLIMITED_CP_SECONDS)
     start, rule_name = seed_schedule(problem, ctx)
     best_val = int((start + problem.duration).max())
     rule_val = best_val

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -113,6 +113,18 @@ class TabuSearch:
     @property
     def best(self) -> int:
         return int(self.state[K.S_BEST])
+
+    def spawn(self, k: int) -> TabuSearch:
+        """A search from the same solution with another seed, for parallel thread ``k``."""
+        return replace(self, seed=self.seed * 7919 + k)
+
+    def starts(self, seq: np.ndarray) -> np.ndarray:
+        """Semi-active start times of the machine orders ``seq``."""
+        return self.graph.starts(seq)
+
+    def reached(self, value: int) -> bool:
+        """Whether the best value ``value`` meets the lower bound (the search can stop)."""
+        return value <= self.lower_bound
 
     @property
     def iterations(self) -> int:
@@ -234,18 +246,7 @@ def run_search(
     restart starts from.
     """
     threads = max(1, min(2, int(ctx.workers or 1)))
-    searches = [search]
-    for k in range(1, threads):
-        other = TabuSearch(
-            search.graph,
-            search.seq,
-            lower_bound=search.lower_bound,
-            seed=search.seed * 7919 + k,
-            tenure=search.tenure,
-            stall_limit=search.stall_limit,
-            kick=search.kick,
-        )
-        searches.append(other)
+    searches = [search] + [search.spawn(k) for k in range(1, threads)]
     lock = threading.Lock()
     elite = {"val": np.iinfo(np.int64).max, "seq": search.seq.copy()}
 
@@ -253,11 +254,11 @@ def run_search(
         with lock:
             if ts.best < elite["val"]:
                 elite["val"], elite["seq"] = ts.best, ts.best_seq.copy()
-                ctx.incumbent = JobShopSolution.from_starts(problem, ts.graph.starts(ts.best_seq))
+                ctx.incumbent = JobShopSolution.from_starts(problem, ts.starts(ts.best_seq))
             elif elite["val"] < ts.best:
                 ts.best_seq[:] = elite["seq"]
                 ts.state[K.S_BEST] = elite["val"]
-            return elite["val"] <= ts.lower_bound
+            return ts.reached(elite["val"])
 
     iterations = ctx.int_option("iterations", DEFAULT_ITERATIONS, minimum=0)  # checked even when unused
     max_it = iterations if until is None else None
@@ -280,7 +281,7 @@ def run_search(
     search.best_seq[:] = elite["seq"]
     search.state[K.S_BEST] = elite["val"]
     search.state[K.S_MOVES] = sum(int(ts.state[K.S_MOVES]) for ts in searches)
-    start = search.graph.starts(search.best_seq)
+    start = search.starts(search.best_seq)
     return JobShopSolution.from_starts(problem, start)
 
 
@@ -289,8 +290,13 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
     until the time limit.
 
     Options: ``iterations`` (moves without a time limit, default 200000), ``tenure_lo`` /
-    ``tenure_hi``, ``stall`` (iterations without improvement before a restart).
+    ``tenure_hi``, ``stall`` (iterations without improvement before a restart). Instances with
+    setups or release dates, and the other objectives, go to :mod:`.jobshop_extras`.
     """
+    from schedkit.solvers.search import jobshop_extras
+
+    if jobshop_extras.needs_extras(problem, ctx.objective):
+        return jobshop_extras.solve(problem, ctx)
     rule_start, rule_name = seed_schedule(problem, ctx)
     rule_val = int((rule_start + problem.duration).max())
     ctx.incumbent = JobShopSolution.from_starts(problem, rule_start)
