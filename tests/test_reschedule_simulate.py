@@ -284,6 +284,38 @@ def test_no_events_keeps_the_schedule(shops) -> None:
     assert sim.hindsight.makespan <= sim.makespan
 
 
+@pytest.mark.parametrize("kind", ["jssp", "fjsp"])
+def test_paired_measurement(shops, kind: str) -> None:
+    """resolve run at each event on cpsat's call: same situation, so on these small shops (both
+    solved to optimality) resolve's makespan is the least and cpsat's combined objective the
+    least, event by event; the first event's pair is what a direct reschedule call gives."""
+    p, old = shops[kind]
+    md = mean_duration(p)
+    w = 0.01 * md
+    stream = generate_stream(p, 6 * md, 2 * md, seed=1)
+    opts = {**FAST, "hindsight_time": 0, "time_limit": 3.0}
+    sim = simulate(
+        p, stream, "cpsat", solution=old, pair=["resolve"], stability=w, stability_measure="moved", **opts
+    )
+    assert sim.violations == [] and len(sim.steps) >= 3
+    for st in sim.steps:
+        other = st.paired["resolve"]
+        assert st.objective == pytest.approx(st.makespan + w * st.moved)
+        assert other["objective"] == pytest.approx(other["makespan"] + w * other["moved"])
+        if st.status == "OPTIMAL":
+            assert st.objective <= other["objective"] + 1e-9, st
+        if other["status"] == "OPTIMAL":
+            assert other["makespan"] <= st.makespan, st
+    first = sim.steps[0]
+    events = [r.event for r in stream if r.at == first.at]
+    direct = sk.reschedule(p, old, events, at=first.at, method="resolve", time_limit=3.0, workers=1)
+    if direct.status is sk.Status.OPTIMAL and first.paired["resolve"]["status"] == "OPTIMAL":
+        assert direct.stats["makespan"] == first.paired["resolve"]["makespan"]
+    assert sim.steps[0].to_json()["paired"]["resolve"]["moved"] == first.paired["resolve"]["moved"]
+    with pytest.raises(sk.UnknownMethodError):
+        simulate(p, stream, "cpsat", solution=old, pair=["tabu"], **opts)
+
+
 def test_simulate_refuses_bad_input(shops) -> None:
     p, old = shops["jssp"]
     with pytest.raises(sk.UnknownMethodError):

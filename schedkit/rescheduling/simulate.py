@@ -27,6 +27,13 @@ A violation is a :class:`~schedkit.errors.SolverBugError`.
 The stability cost is summed over the events: operations moved and total start shift of
 each reschedule against the schedule it repaired. Compute time per event is the wall time of
 each :func:`reschedule` call. The hindsight bound is :mod:`~schedkit.rescheduling.hindsight`.
+
+Paired measurement (``pair``): at each event, every method named there is also run on the
+very call the policy got (same schedule, frozen prefix, events, time, limit, stability weight
+and measure); its answer passes the same checkers and is recorded in ``Step.paired`` (makespan,
+combined objective, moved, shift, wall time, status), then dropped: the trajectory is the
+policy's. This compares methods event by event from one situation, which separate trajectories
+cannot (they diverge after the first event).
 """
 
 from __future__ import annotations
@@ -80,6 +87,8 @@ class Step:
     shift: int
     cut: int
     status: str
+    objective: float = 0
+    paired: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {**vars(self), "runtime": round(self.runtime, 3)}
@@ -329,6 +338,7 @@ def simulate(
     interrupted: str = "restart",
     progress: Callable[[str], None] | None = None,
     observer: Callable[[int, Plan, Plan], None] | None = None,
+    pair: Sequence[str] = (),
     **options: Any,
 ) -> Simulation:
     """Run ``policy`` (a :func:`reschedule` method) through ``stream`` (see the module doc).
@@ -339,7 +349,8 @@ def simulate(
     reschedule call. ``hindsight_time``: seconds for the hindsight solve (None: no limit; 0:
     no hindsight solve). ``progress`` receives one line per reschedule; ``observer(at, before,
     after)`` the schedule before and after each reschedule, each as (stream job, op) ->
-    (machine, start, end).
+    (machine, start, end). ``pair``: methods also run at each event on the policy's call (see
+    the module doc; they get the ``stability_measure`` option only).
     """
     from schedkit.api import default_workers, solve
 
@@ -349,6 +360,7 @@ def simulate(
         known = ", ".join(INTERRUPTED)
         raise InvalidParameterError(f"interrupted must be one of {known}, got {interrupted!r}")
     policy, _ = method_info(policy)
+    pair = [method_info(m)[0] for m in pair]
     items = as_stream(stream)
     check_stream(problem, items, os.fspath(stream) if isinstance(stream, str | os.PathLike) else "<stream>")
     workers = default_workers() if workers is None else workers
@@ -391,6 +403,31 @@ def simulate(
             **options,
         )
         runtime = time.perf_counter() - t0
+        paired = {}
+        for other in pair:
+            extra = {k: v for k, v in options.items() if k == "stability_measure"}
+            t1 = time.perf_counter()
+            o = reschedule(
+                run.problem,
+                run.solution,
+                call,
+                at=at,
+                method=other,
+                stability=stability,
+                time_limit=time_limit,
+                workers=workers,
+                seed=seed,
+                interrupted=interrupted,
+                **extra,
+            )
+            paired[other] = {
+                "makespan": o.stats["makespan"],
+                "objective": o.objective,
+                "moved": o.stats["moved"],
+                "shift": o.stats["shift"],
+                "runtime": round(time.perf_counter() - t1, 3),
+                "status": str(o.status),
+            }
         sit = r.situation
         ext = run.ids + arrivals
         cut = {(ext[j], k) for j, k in sit.cut}
@@ -406,7 +443,17 @@ def simulate(
         st = r.stats
         n_new = len(run.applied) - n_applied
         step = Step(
-            at, len(batch), n_new, runtime, st["makespan"], st["moved"], st["shift"], len(cut), str(r.status)
+            at,
+            len(batch),
+            n_new,
+            runtime,
+            st["makespan"],
+            st["moved"],
+            st["shift"],
+            len(cut),
+            str(r.status),
+            r.objective,
+            paired,
         )
         steps.append(step)
         if progress is not None:
