@@ -99,7 +99,7 @@ def solve(
         if key not in info.options:
             known = ", ".join(info.options) or "none"
             raise InvalidParameterError(f"method {name} has no option {key!r} (options: {known})")
-    objective = _check_method_fits(problem, info, objective)
+    objective = check_method_fits(problem, info, objective)
     if isinstance(hint, Result):
         hint = hint.solution
     if hint is not None and not isinstance(hint, problem.solution_type):
@@ -126,7 +126,7 @@ def solve(
     return _finalise(problem, result, ctx, info)
 
 
-def _check_method_fits(problem: Problem, info: registry.MethodInfo, objective: str | None) -> str | None:
+def check_method_fits(problem: Problem, info: registry.MethodInfo, objective: str | None) -> str | None:
     """The objective (None for the class's default); a one-line error for an unknown one, one
     the method does not optimise, or instance features (setups...) the method does not handle."""
     name = problem.check_objective(objective)

@@ -75,11 +75,13 @@ class Result:
         return problem.to_frame(self.solution)
 
     def summary(self) -> str:
-        """One line for humans: status, objective, bound, time."""
+        """One line for humans: status, the objective by name and value (``weighted_tardiness
+        1109``), bound, time."""
         obj = "-" if self.objective is None else _fmt(self.objective)
         lb = "-" if self.lower_bound is None else _fmt(self.lower_bound)
         gap = "" if self.gap is None else f" gap {100 * self.gap:.2f}%"
-        return f"{self.status} objective {obj} lower bound {lb}{gap} time {self.runtime:.2f}s"
+        name = self.objective_name or "objective"
+        return f"{self.status} {name} {obj} lower bound {lb}{gap} time {self.runtime:.2f}s"
 
 
 def _fmt(v: float | int) -> str:

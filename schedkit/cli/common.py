@@ -110,15 +110,19 @@ def describe(problem: Problem) -> str:
     return f"{problem.name} ({problem.title}: {sizes})"
 
 
-def prepare_method(problem: Problem, method: str, options: dict[str, Any]) -> None:
-    """Check the method, its option names and its precheck (e.g. a MIP's size limit), then import
-    it and warm its compiled kernels up before the timed solve. A numba compilation (only the
-    first use after installation, unless ``schedkit warm-up`` ran) is announced on stderr."""
+def prepare_method(
+    problem: Problem, method: str, options: dict[str, Any], objective: str | None = None
+) -> None:
+    """Check the method, the objective (known, fits the instance and the method), its option
+    names and its precheck (e.g. a MIP's size limit), then import it and warm its compiled
+    kernels up before the timed solve. A numba compilation (only the first use after
+    installation, unless ``schedkit warm-up`` ran) is announced on stderr."""
     from schedkit import registry, warmup
-    from schedkit.api import precheck
+    from schedkit.api import check_method_fits, precheck
     from schedkit.context import SolveContext
 
     info = registry.method_info(problem.kind, method)
+    check_method_fits(problem, info, objective)
     for key in options:
         if key not in info.options:
             known = ", ".join(info.options) or "none"

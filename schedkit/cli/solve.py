@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.out, "--out")
     check_output(args.gantt, "--gantt", image=True)
     check_output(args.profile, "--profile", image=True)
-    prepare_method(problem, method, options)
+    prepare_method(problem, method, options, args.objective)
     print(f"instance {describe(problem)}")
     limit = "none" if args.time_limit is None else f"{args.time_limit:g}s"
     print(f"method {method}, time limit {limit}, seed {args.seed}")
@@ -146,9 +146,10 @@ def run(args: argparse.Namespace) -> int:
             sk.save_solution(problem, result, args.out)
             print(f"solution saved to {args.out}")
         if args.gantt:
-            from schedkit.plot.gantt import gantt
+            from schedkit.plot.gantt import gantt, title_for
 
-            gantt(problem, result.solution, args.gantt)
+            title = title_for(problem, result.solution, result.objective_name)
+            gantt(problem, result.solution, args.gantt, title=title)
             print(f"Gantt chart saved to {args.gantt}")
         if args.profile:
             from schedkit.plot.profile import resource_profile

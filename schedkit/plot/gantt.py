@@ -90,12 +90,15 @@ def gantt(
     if spec is None:
         raise InvalidParameterError(f"no Gantt chart for problem class {problem.kind!r}")
     frame = problem.to_frame(solution)
+    shop_due = _shop_due(problem)
+    job_end = frame.groupby("job")["end"].max() if shop_due is not None else None
     frame = frame[frame["duration"] > 0]
     smtt = problem.kind == "smtt"
     if (downtime or frozen_before is not None) and problem.kind not in ("jssp", "fjsp"):
         raise InvalidParameterError("downtime and frozen_before are drawn for jssp and fjsp schedules only")
     down_rows = {f"M{m}" for m, _, _ in downtime}
-    rows = sorted(set(frame[spec.row]) | down_rows, key=_natural) + ([DUE_ROW] if smtt else [])
+    due_row = smtt or shop_due is not None
+    rows = sorted(set(frame[spec.row]) | down_rows, key=_natural) + ([DUE_ROW] if due_row else [])
     per_row = int(frame.groupby(spec.row).size().max()) if len(frame) else 0
     fig, ax, owned = chart_axes(ax, gantt_size(len(rows), per_row), to_file=path is not None and ax is None)
     index = {r: i for i, r in enumerate(rows)}
@@ -104,8 +107,13 @@ def gantt(
     y = frame[spec.row].map(index).to_numpy()
     colours = [pal.colour[g] for g in frame[spec.colour]]
     late = (frame["tardiness"] > 0).to_numpy() if smtt else None
+    if shop_due is not None:  # every operation of a tardy job is hatched
+        tardy = {int(j) for j, e in job_end.items() if e > shop_due[int(j)]}
+        late = frame["job"].isin(tardy).to_numpy()
     _bars(ax, frame, y, colours, late)
     extra = _due_dates(ax, frame, index, pal, late) if smtt else []
+    if shop_due is not None:
+        extra = _shop_due_dates(ax, frame, job_end, shop_due, index, pal, spec.row)
     extra += _disruptions(ax, index, downtime, frozen_before)
     end = float(frame["end"].max()) if len(frame) else 1.0
     end = max([end] + [float(e) for _, _, e in downtime])
@@ -193,6 +201,47 @@ def _due_dates(ax: Any, frame: Any, index: dict[str, int], pal: Any, late: Any) 
     ]
 
 
+def _shop_due(problem: Problem) -> Any:
+    """A shop's due dates per job (job shop, FJSP), None without them or for other classes."""
+    if problem.kind not in ("jssp", "fjsp"):
+        return None
+    return getattr(problem, "due", None)
+
+
+def _shop_due_dates(
+    ax: Any, frame: Any, job_end: Any, due: Any, index: dict[str, int], pal: Any, row: str
+) -> list[Any]:
+    """A shop's due dates as ticks on their own row; for each tardy job a red line from its due
+    date to the end of its last operation; the legend handles that explain them."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    due_y = index[DUE_ROW]
+    jobs = sorted(pal.colour)
+    ticks = [int(due[j]) for j in jobs]
+    ax.scatter(ticks, [due_y] * len(jobs), marker="|", s=120, c=[pal.colour[j] for j in jobs], linewidths=1.2)
+    last = frame.sort_values("end").groupby("job").tail(1).set_index("job")
+    top = due_y - 0.3
+    tardy = 0
+    for j in jobs:
+        end = job_end.get(j)
+        if end is None or end <= due[j] or j not in last.index:
+            continue
+        tardy += 1
+        ax.plot(
+            [int(due[j]), end], [top, index[last.loc[j, row]] + BAR_HEIGHT / 2], color="red", linewidth=0.6
+        )
+    handles: list[Any] = [
+        Line2D([], [], color="black", marker="|", linestyle="none", markersize=9, label="due date")
+    ]
+    if tardy:
+        handles += [
+            Patch(facecolor="white", edgecolor="red", hatch="////", label=f"tardy job ({tardy})"),
+            Line2D([], [], color="red", linewidth=0.6, label="due date -> end of a tardy job"),
+        ]
+    return handles
+
+
 def _labels(
     ax: Any,
     frame: Any,
@@ -245,6 +294,20 @@ def _title(problem: Problem, solution: Any, frame: Any) -> str:
     head = f"{problem.name}: {problem.objective_name} {obj:g}"
     if problem.kind == "smtt":
         head += f", {int((frame['tardiness'] > 0).sum())} of {len(frame)} jobs tardy"
+    return head
+
+
+def title_for(problem: Problem, solution: Any, objective: str | None) -> str | None:
+    """The chart title naming ``objective`` (``la16: weighted_tardiness 212, 3 of 10 jobs
+    tardy``); None for the class's own objective (the default title)."""
+    if objective is None or objective == problem.objective_name:
+        return None
+    head = f"{problem.name}: {objective} {problem.evaluate(solution, objective):g}"
+    due = _shop_due(problem)
+    if due is not None:
+        end = problem.to_frame(solution).groupby("job")["end"].max()
+        tardy = sum(int(e > due[int(j)]) for j, e in end.items())
+        head += f", {tardy} of {len(end)} jobs tardy"
     return head
 
 
