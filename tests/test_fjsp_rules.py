@@ -8,7 +8,7 @@ from conftest import reference, shared_path
 
 import schedkit as sk
 from schedkit.registry import kind_info
-from schedkit.solvers.rules.flexible import MACHINE_RULES, OP_RULES, dispatch, parse_rule
+from schedkit.solvers.rules.flexible import EXTRA_OP_RULES, MACHINE_RULES, OP_RULES, dispatch, parse_rule
 
 SETS = ("brandimarte", "hurink_edata", "hurink_rdata")
 RULES = [f"rule:{o}+{m}" for o in OP_RULES for m in MACHINE_RULES]
@@ -16,7 +16,8 @@ RULES = [f"rule:{o}+{m}" for o in OP_RULES for m in MACHINE_RULES]
 
 def test_every_combination_registered() -> None:
     registered = {m for m in kind_info("fjsp").methods if m.startswith("rule:")}
-    assert registered == set(RULES) and len(RULES) == 15
+    extra = {f"rule:{o}+{m}" for o in EXTRA_OP_RULES for m in MACHINE_RULES}  # setups, due dates
+    assert registered == set(RULES) | extra and len(RULES) == 15 and len(extra) == 18
     assert parse_rule("rule:mwkr+ect") == ("mwkr", "ect")
     with pytest.raises(sk.UnknownMethodError):
         parse_rule("rule:mwkr")

@@ -269,15 +269,17 @@ def test_cli_solve_names_the_objective(tmp_path, capsys) -> None:
     assert "makespan" in capsys.readouterr().out
 
 
-def test_rescheduling_and_fjsp_conversion_refuse_the_extras() -> None:
+def test_rescheduling_refuses_the_extras_and_fjsp_conversion_keeps_them() -> None:
     from schedkit.problems.flexible import FlexibleJobShop
 
     p = _instances()[0]
     old = sk.solve(p, method="rule:edd").solution
     with pytest.raises(sk.InvalidParameterError, match="rescheduling does not handle release dates, setups"):
         sk.reschedule(p, old, [], at=0)
-    with pytest.raises(sk.InvalidProblemError, match="FJSP holds no release"):
-        FlexibleJobShop.from_jobshop(p)
+    as_fjsp = FlexibleJobShop.from_jobshop(p)  # the FJSP holds the extras too
+    assert as_fjsp.extras.same_as(p.extras)
+    with pytest.raises(sk.InvalidParameterError, match="rescheduling does not handle release dates, setups"):
+        sk.reschedule(as_fjsp, sk.solve(as_fjsp, method="rule:edd+ect").solution, [], at=0)
 
 
 def test_generator_adds_extras_to_a_base_instance() -> None:

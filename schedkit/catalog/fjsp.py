@@ -1,8 +1,11 @@
 """Flexible job-shop (FJSP): format, methods, generator."""
 
+from schedkit.problems.shop_extras import OBJECTIVES, RELEASES, SETUPS
 from schedkit.registry import register_format, register_kind, register_method
 
 KIND = "fjsp"
+#: what cpsat, mip and the rules take beyond the plain FJSP (the other methods refuse it)
+_EXTRAS = {"objectives": OBJECTIVES, "features": (SETUPS, RELEASES)}
 
 register_kind(
     KIND,
@@ -13,7 +16,10 @@ register_kind(
     generator_help=(
         "n, m: jobs and machines (default 10, 5); ops: operations per job or 'lo,hi' "
         "(default m); flexibility: expected eligible machines per operation, 1..m (default 2); "
-        "low, high: duration range (default 1..20); seed (default 0)"
+        "low, high: duration range (default 1..20); seed (default 0); extras (write them with "
+        "--format fjsp-json), as for jssp: due_tightness F (due date = release + floor(F x job's "
+        "shortest work)), weights true, setups true (setup_max, default 20; triangle true|false), "
+        "releases true; base FILE: add the extras to that instance"
     ),
 )
 
@@ -26,15 +32,25 @@ register_format(
     extensions=(".fjs",),
     summary="'jobs machines [avg]', per job: ops, per op k and k 'machine duration' pairs (machines from 1)",
 )
+register_format(
+    "fjsp-json",
+    KIND,
+    reader="schedkit.formats.fjsp_json:read",
+    writer="schedkit.formats.fjsp_json:write",
+    sniffer="schedkit.formats.fjsp_json:sniff",
+    extensions=(".json",),
+    summary="JSON with release/due dates, weights, setups and re-entrant routes (README: FJSP JSON)",
+)
 
 register_method(
     KIND,
     "cpsat",
     "schedkit.solvers.cpsat.flexible:solve",
-    "CP-SAT: optional interval per eligible machine sharing the operation's start; proves "
-    "optimality, accepts a hint",
+    "CP-SAT: optional interval per eligible machine sharing the operation's start (a circuit per "
+    "machine with optional nodes for setups); proves optimality, accepts a hint",
     family="cp",
     exact=True,
+    **_EXTRAS,
 )
 for _name in ("mip", "mip-cbc"):
     register_method(
@@ -46,6 +62,7 @@ for _name in ("mip", "mip-cbc"):
         family="mip",
         exact=True,
         precheck="schedkit.solvers.mip.flexible:precheck",
+        **_EXTRAS,
     )
 
 OP_RULES = {
@@ -54,6 +71,12 @@ OP_RULES = {
     "mopnr": "most operations remaining",
     "fifo": "first ready job first",
     "random": "random (seeded)",
+    "ssp": "shortest setup + processing",
+    "edd": "earliest due date",
+    "slack": "least slack (due date - work remaining)",
+    "sopn": "least slack per remaining operation",
+    "cr": "critical ratio (due date - time) / work remaining",
+    "atc": "apparent tardiness cost (k = 2)",
 }
 MACHINE_RULES = {
     "ect": "earliest completion",
@@ -68,6 +91,7 @@ for _op, _op_text in OP_RULES.items():
             "schedkit.solvers.rules.flexible:solve",
             f"dispatching: operation by {_op_text}, machine by {_mach_text}",
             family="rule",
+            **_EXTRAS,
         )
 
 register_method(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from schedkit.errors import ParseError
 from schedkit.formats.jssp import instance_name
 from schedkit.formats.text import Line, Lines, to_int, to_number
 from schedkit.problems.flexible import FlexibleJobShop
@@ -134,7 +135,13 @@ def _parse_job(
 
 
 def write(problem: FlexibleJobShop) -> str:
-    """Serialise ``problem`` as ``.fjs`` (machines written from 1)."""
+    """Serialise ``problem`` as ``.fjs`` (machines written from 1); ParseError when it carries
+    release or due dates, weights or setups, which ``.fjs`` cannot hold."""
+    if problem.extras is not None:
+        raise ParseError(
+            "the .fjs format cannot carry release or due dates, weights or setups: use format fjsp-json",
+            problem.name,
+        )
     rows = [f"{problem.num_jobs} {problem.num_machines} {problem.flexibility():.2f}"]
     for job in problem.jobs():
         parts = [str(len(job))]

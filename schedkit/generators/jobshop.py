@@ -215,6 +215,34 @@ def add_extras(
       points (one per job, one for the initial state) in ``[0, setup_max / 2]^2``, which obey the
       triangle inequality; without, uniform integers in ``0 .. setup_max`` (0 on the diagonal).
     """
+    extras = draw_extras(
+        np.random.default_rng(seed),
+        problem.num_machines,
+        problem.job_lengths(),
+        due_tightness,
+        weights,
+        setups,
+        setup_max,
+        triangle,
+        releases,
+    )
+    m = problem.num_machines
+    return JobShop(problem.machine, problem.duration, problem.job_start, m, problem.name, extras)
+
+
+def draw_extras(
+    rng: np.random.Generator,
+    m: int,
+    work: np.ndarray,
+    due_tightness: float | None = None,
+    weights: bool | str = False,
+    setups: bool = False,
+    setup_max: int = 20,
+    triangle: bool = True,
+    releases: bool = False,
+) -> ShopExtras:
+    """The extras of :func:`add_extras` for a shop of ``m`` machines and ``len(work)`` jobs of
+    total work ``work`` (per job), drawn from ``rng``; shared by the job-shop and FJSP generators."""
     if due_tightness is not None:
         ok = isinstance(due_tightness, int | float) and not isinstance(due_tightness, bool)
         if not ok or not 0 < due_tightness <= 1000:
@@ -228,9 +256,7 @@ def add_extras(
             hint = " (weights: or 'literature' or 'seeded')" if flag == "weights" else ""
             raise InvalidParameterError(f"{flag} must be true or false{hint}, got {value!r}")
     setup_max = _check_int("setup_max", setup_max, 0)
-    rng = np.random.default_rng(seed)
-    n, m = problem.num_jobs, problem.num_machines
-    work = problem.job_lengths()
+    n = len(work)
     release = rng.integers(0, int(work.sum()) // (2 * m) + 1, size=n) if releases else None
     base = np.zeros(n, dtype=np.int64) if release is None else release
     due = None if due_tightness is None else base + np.floor(due_tightness * work).astype(np.int64)
@@ -255,8 +281,7 @@ def add_extras(
                 s = rng.integers(0, setup_max + 1, size=(n + 1, n))
                 s[np.arange(n), np.arange(n)] = 0
                 setup[k] = s
-    extras = ShopExtras(release=release, due=due, weight=weight, setup=setup)
-    return JobShop(problem.machine, problem.duration, problem.job_start, m, problem.name, extras)
+    return ShopExtras(release=release, due=due, weight=weight, setup=setup)
 
 
 def literature_weights(n: int) -> np.ndarray:

@@ -6,6 +6,10 @@ to job ``job_of[o]`` and is the ``rank[o]``-th of its job; the operations of job
 machines) of operation ``o`` are ``alt_start[o] .. alt_start[o+1]-1`` in the arrays
 ``alt_machine`` / ``alt_duration``. Machines are numbered from 0 inside schedkit (the
 ``.fjs`` files number them from 1).
+
+``extras`` (optional, see :mod:`schedkit.problems.shop_extras`) adds release dates, due dates,
+weights and sequence-dependent setups per machine, the same as for the job shop: a setup is
+that of the machine the operation runs on; a job may visit a machine several times.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from schedkit.errors import InvalidProblemError
 from schedkit.problems import validation as valid
 from schedkit.problems.base import GanttBar, Problem, Solution
 from schedkit.problems.operations import ScheduledOperations, machine_bars, records_from_dict, report
+from schedkit.problems.shop_extras import ExtrasMixin, ShopExtras
 
 if TYPE_CHECKING:
     from schedkit.problems.jobshop import JobShop
@@ -52,8 +57,9 @@ class FlexibleSolution(ScheduledOperations):
 
 
 @dataclass(eq=False)
-class FlexibleJobShop(Problem):
-    """A flexible job-shop instance; minimise the makespan."""
+class FlexibleJobShop(ExtrasMixin, Problem):
+    """A flexible job-shop instance; minimise the makespan by default (``extras``: release and
+    due dates, weights, setups; the other objectives of :mod:`schedkit.problems.shop_extras`)."""
 
     kind: ClassVar[str] = "fjsp"
     title: ClassVar[str] = "flexible job-shop"
@@ -66,6 +72,7 @@ class FlexibleJobShop(Problem):
     alt_duration: np.ndarray
     num_machines: int
     name: str = "fjsp"
+    extras: ShopExtras | None = None
     job_of: np.ndarray = field(init=False, repr=False)
     rank: np.ndarray = field(init=False, repr=False)
     alt_op: np.ndarray = field(init=False, repr=False)
@@ -111,6 +118,10 @@ class FlexibleJobShop(Problem):
             self._keys,
             self._key_duration,
         )
+        if self.extras is not None:
+            self.extras = self.extras.validated(self.num_jobs, m)
+            if self.extras.is_empty():
+                self.extras = None
 
     # construction helpers -------------------------------------------------------------
     @classmethod
@@ -119,11 +130,13 @@ class FlexibleJobShop(Problem):
         jobs: Sequence[Sequence[Sequence[tuple[int, int]]]],
         num_machines: int | None = None,
         name: str = "fjsp",
+        extras: ShopExtras | None = None,
     ) -> FlexibleJobShop:
         """Build from jobs given as lists of operations, each a list of ``(machine, duration)``
         alternatives (its eligible machines).
 
-        Machines are numbered from 0; ``num_machines`` defaults to the largest one plus 1.
+        Machines are numbered from 0; ``num_machines`` defaults to the largest one plus 1;
+        ``extras``: release and due dates, weights, setups (a job may visit a machine again).
         Raises InvalidProblemError naming the job, operation and alternative of a bad entry.
         """
         machine: list[int] = []
@@ -146,17 +159,12 @@ class FlexibleJobShop(Problem):
         alt_start = np.concatenate([[0], np.cumsum(alt_lengths)])
         if num_machines is None:
             num_machines = max(machine) + 1
-        return cls(job_start, alt_start, np.array(machine), np.array(duration), num_machines, name)
+        return cls(job_start, alt_start, np.array(machine), np.array(duration), num_machines, name, extras)
 
     @classmethod
     def from_jobshop(cls, problem: JobShop) -> FlexibleJobShop:
-        """The job-shop ``problem`` as an FJSP with one eligible machine per operation; refused
-        (InvalidProblemError) when it carries release or due dates, weights or setups, which the
-        FJSP does not hold yet."""
-        if problem.extras is not None:
-            raise InvalidProblemError(
-                f"{problem.name}: the FJSP holds no release or due dates, weights or setups yet"
-            )
+        """The job-shop ``problem`` as an FJSP with one eligible machine per operation, its
+        extras (release and due dates, weights, setups) kept."""
         n_ops = problem.num_operations
         return cls(
             problem.job_start.copy(),
@@ -165,6 +173,7 @@ class FlexibleJobShop(Problem):
             problem.duration.copy(),
             problem.num_machines,
             problem.name,
+            problem.extras,
         )
 
     # sizes and lookups ---------------------------------------------------------------
@@ -224,6 +233,7 @@ class FlexibleJobShop(Problem):
             and np.array_equal(self.alt_start, other.alt_start)
             and np.array_equal(self._keys, other._keys)
             and np.array_equal(self._key_duration, other._key_duration)
+            and (self.extras or ShopExtras()).same_as(other.extras or ShopExtras())
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -242,12 +252,11 @@ class FlexibleJobShop(Problem):
         ).astype(np.int64)
 
     def lower_bound(self) -> int:
-        """max(longest job with shortest durations, total shortest work / machines rounded up,
-        work of the operations fixed to one machine)."""
+        """max(longest job with shortest durations after its release, total shortest work /
+        machines rounded up, work of the operations fixed to one machine)."""
         total = int(self.min_duration.sum())
-        return int(
-            max(self.job_lengths().max(), -(-total // self.num_machines), self.fixed_loads().max(initial=0))
-        )
+        longest = (self.release + self.job_lengths()).max()
+        return int(max(longest, -(-total // self.num_machines), self.fixed_loads().max(initial=0)))
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -261,6 +270,7 @@ class FlexibleJobShop(Problem):
             "longest job (shortest durations)": int(self.job_lengths().max()),
             "max fixed machine load": int(self.fixed_loads().max(initial=0)),
             "trivial lower bound": self.lower_bound(),
+            **self.extras_summary(),
         }
 
     def objective(self, solution: FlexibleSolution) -> int:
@@ -268,7 +278,8 @@ class FlexibleJobShop(Problem):
 
     def violations(self, solution: FlexibleSolution) -> list[str]:
         """Unknown, missing or repeated operations, ineligible machines, wrong durations,
-        negative starts, precedence and machine overlaps (after 50 of a kind, a count)."""
+        negative starts, precedence, machine overlaps, starts before the release and setups
+        too short on the chosen machine (after 50 of a kind, a count)."""
         out: list[str] = []
         s = solution
         try:
@@ -363,6 +374,7 @@ class FlexibleJobShop(Problem):
                 f"overlaps (job {job[order[i + 1]]}, op {op[order[i + 1]]}) [{s_s[i + 1]}, {e_s[i + 1]})"
             ),
         )
+        self.extras_violations(out, (job, op, mach, start, end), bool(clash.size))
         return out
 
     def _name(self, o: int) -> str:

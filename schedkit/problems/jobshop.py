@@ -14,11 +14,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from schedkit.errors import InvalidProblemError
-from schedkit.problems import shop_extras as extras_
 from schedkit.problems import validation as valid
 from schedkit.problems.base import GanttBar, Problem, Solution
 from schedkit.problems.operations import ScheduledOperations, machine_bars, records_from_dict, report
-from schedkit.problems.shop_extras import ShopExtras
+from schedkit.problems.shop_extras import ExtrasMixin, ShopExtras
 
 
 @dataclass(eq=False)
@@ -34,7 +33,7 @@ class JobShopSolution(ScheduledOperations):
 
 
 @dataclass(eq=False)
-class JobShop(Problem):
+class JobShop(ExtrasMixin, Problem):
     """A job-shop instance; minimise the makespan by default.
 
     ``extras`` (optional, see :mod:`schedkit.problems.shop_extras`) adds release dates, due
@@ -167,51 +166,6 @@ class JobShop(Problem):
         """max(longest job, most loaded machine), releases counted."""
         return int(max((self.release + self.job_lengths()).max(), self.machine_loads().max()))
 
-    # the extras (see schedkit.problems.shop_extras) ---------------------------------------
-    @property
-    def release(self) -> np.ndarray:
-        """Release date per job (zeros without them)."""
-        r = None if self.extras is None else self.extras.release
-        return np.zeros(self.num_jobs, dtype=np.int64) if r is None else r
-
-    @property
-    def due(self) -> np.ndarray | None:
-        """Due date per job, or None."""
-        return None if self.extras is None else self.extras.due
-
-    @property
-    def weight(self) -> np.ndarray:
-        """Weight per job (ones without them)."""
-        w = None if self.extras is None else self.extras.weight
-        return np.ones(self.num_jobs, dtype=np.int64) if w is None else w
-
-    @property
-    def setup(self) -> np.ndarray | None:
-        """Setup times ``[machine, from job (n: initial), to job]``, or None."""
-        return None if self.extras is None else self.extras.setup
-
-    def features(self) -> frozenset[str]:
-        return frozenset() if self.extras is None else self.extras.features()
-
-    def objectives(self) -> tuple[str, ...]:
-        return extras_.OBJECTIVES if self.due is not None else ("makespan", "weighted_completion")
-
-    def check_objective(self, objective: str | None) -> str:
-        return extras_.check_objective(objective, self.due is not None)
-
-    def evaluate(self, solution: JobShopSolution, objective: str | None = None) -> int:
-        name = self.check_objective(objective)
-        if name == "makespan":
-            return self.objective(solution)
-        end = solution.per_operation(self, solution.end)
-        return extras_.evaluate(name, extras_.job_completion(self.job_start, end), self.due, self.weight)
-
-    def objective_bound(self, objective: str | None = None) -> int:
-        name = self.check_objective(objective)
-        if name == "makespan":
-            return self.lower_bound()
-        return extras_.bound(name, self.release + self.job_lengths(), self.due, self.weight)
-
     def summary(self) -> dict[str, Any]:
         return {
             "problem": "job-shop (JSSP), minimise makespan",
@@ -222,22 +176,8 @@ class JobShop(Problem):
             "longest job": int(self.job_lengths().max()),
             "max machine load": int(self.machine_loads().max()),
             "trivial lower bound": self.lower_bound(),
-            **self._extras_summary(),
+            **self.extras_summary(),
         }
-
-    def _extras_summary(self) -> dict[str, Any]:
-        if self.extras is None:
-            return {}
-        out: dict[str, Any] = {}
-        if self.extras.release is not None:
-            out["latest release"] = int(self.release.max())
-        if self.due is not None:
-            out["due dates"] = f"{int(self.due.min())}..{int(self.due.max())}"
-        if self.extras.weight is not None:
-            out["weights"] = f"{int(self.weight.min())}..{int(self.weight.max())}"
-        if self.setup is not None:
-            out["max setup"] = int(self.setup.max())
-        return out
 
     def objective(self, solution: JobShopSolution) -> int:
         return int(solution.end.max()) if len(solution.end) else 0
@@ -317,12 +257,7 @@ class JobShop(Problem):
                 f"[{s_s[i + 1]}, {e_s[i + 1]})"
             ),
         )
-        if self.extras is not None and self.extras.release is not None:
-            extras_.release_violations(out, job, op, start, self.extras.release)
-        if self.setup is not None and not clash.size:
-            extras_.setup_violations(
-                out, job, mach, start, end, self.setup, lambda i: f"(job {job[i]}, op {op[i]})"
-            )
+        self.extras_violations(out, (job, op, mach, start, end), bool(clash.size))
         return out
 
     def _name(self, o: int) -> str:

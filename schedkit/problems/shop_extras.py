@@ -97,6 +97,91 @@ class ShopExtras:
         }
 
 
+class ExtrasMixin:
+    """What the job shop and the flexible job shop share about their extras: the per-job
+    accessors, the feature set, the objectives ``solve(objective=)`` accepts and their values
+    and trivial bounds. The class provides ``extras``, ``num_jobs``, ``job_start``,
+    ``job_lengths()`` (shortest work per job), ``lower_bound()`` and ``objective()``."""
+
+    extras: ShopExtras | None
+    job_start: np.ndarray
+
+    @property
+    def release(self) -> np.ndarray:
+        """Release date per job (zeros without them)."""
+        r = None if self.extras is None else self.extras.release
+        return np.zeros(self.num_jobs, dtype=np.int64) if r is None else r
+
+    @property
+    def due(self) -> np.ndarray | None:
+        """Due date per job, or None."""
+        return None if self.extras is None else self.extras.due
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Weight per job (ones without them)."""
+        w = None if self.extras is None else self.extras.weight
+        return np.ones(self.num_jobs, dtype=np.int64) if w is None else w
+
+    @property
+    def setup(self) -> np.ndarray | None:
+        """Setup times ``[machine, from job (n: initial), to job]``, or None."""
+        return None if self.extras is None else self.extras.setup
+
+    def features(self) -> frozenset[str]:
+        return frozenset() if self.extras is None else self.extras.features()
+
+    def objectives(self) -> tuple[str, ...]:
+        return OBJECTIVES if self.due is not None else ("makespan", "weighted_completion")
+
+    def check_objective(self, objective: str | None) -> str:
+        return check_objective(objective, self.due is not None)
+
+    def evaluate(self, solution: Any, objective: str | None = None) -> int:
+        name = self.check_objective(objective)
+        if name == "makespan":
+            return self.objective(solution)  # type: ignore[attr-defined]
+        end = solution.per_operation(self, solution.end)
+        return evaluate(name, job_completion(self.job_start, end), self.due, self.weight)
+
+    def objective_bound(self, objective: str | None = None) -> int:
+        name = self.check_objective(objective)
+        if name == "makespan":
+            return self.lower_bound()  # type: ignore[attr-defined]
+        return bound(name, self.release + self.job_lengths(), self.due, self.weight)  # type: ignore[attr-defined]
+
+    def extras_summary(self) -> dict[str, Any]:
+        """The ``schedkit info`` lines of the extras present."""
+        if self.extras is None:
+            return {}
+        out: dict[str, Any] = {}
+        if self.extras.release is not None:
+            out["latest release"] = int(self.release.max())
+        if self.due is not None:
+            out["due dates"] = f"{int(self.due.min())}..{int(self.due.max())}"
+        if self.extras.weight is not None:
+            out["weights"] = f"{int(self.weight.min())}..{int(self.weight.max())}"
+        if self.setup is not None:
+            out["max setup"] = int(self.setup.max())
+        return out
+
+    def extras_violations(
+        self,
+        out: list[str],
+        entries: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        overlaps: bool,
+    ) -> None:
+        """Append the release violations of the scheduled ``entries`` (job, op, machine, start,
+        end arrays) and, unless some of them ``overlaps`` on a machine, the setup violations
+        (on the machine each entry runs on)."""
+        job, op, machine, start, end = entries
+        if self.extras is not None and self.extras.release is not None:
+            release_violations(out, job, op, start, self.extras.release)
+        if self.setup is not None and not overlaps:
+            name = lambda i: f"(job {job[i]}, op {op[i]})"  # noqa: E731
+            setup_violations(out, job, machine, start, end, self.setup, name)
+
+
 def _ints(name: str, value: Any, shape: tuple[int, ...], lo: int | None) -> np.ndarray:
     try:
         a = np.array(value, dtype=np.int64)

@@ -32,7 +32,6 @@ refuses setups that break it. Per job ``C_j >= s_last + p_last``; weighted tardi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pulp
@@ -41,6 +40,7 @@ from schedkit.context import SolveContext
 from schedkit.problems.jobshop import JobShop, JobShopSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.mip.runner import backend_of, check_model_size, different_job_pairs, run_pulp
+from schedkit.solvers.mip.shop_objective import add_objective, le, var
 from schedkit.solvers.rules.jobshop import dispatch
 from schedkit.structure import shop
 
@@ -99,11 +99,13 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
     t_build = time.perf_counter()
     prob = pulp.LpProblem(f"jssp_{problem.name}", pulp.LpMinimize)
     n_ops = problem.num_operations
-    s = [_var(prob, f"s{o}", int(head[o]), int(horizon - tail[o] - dur[o])) for o in range(n_ops)]
-    goal_vars = _objective(prob, problem, objective, s, bound0, horizon)
+    s = [var(prob, f"s{o}", int(head[o]), int(horizon - tail[o] - dur[o])) for o in range(n_ops)]
+    p_last = problem.duration[problem.job_start[1:] - 1].tolist()
+    ends = [([(s[o], 1)], p) for o, p in zip((problem.job_start[1:] - 1).tolist(), p_last, strict=True)]
+    goal_vars = add_objective(prob, objective, ends, problem.due, problem.weight, bound0, horizon)
     for o in range(n_ops):
         if problem.rank[o] > 0:  # s[o-1] - s[o] <= -p[o-1]
-            prob.addConstraint(_le([(s[o - 1], 1), (s[o], -1)], -int(dur[o - 1])), f"job_{o}")
+            prob.addConstraint(le([(s[o - 1], 1), (s[o], -1)], -int(dur[o - 1])), f"job_{o}")
     pairs: list[tuple[int, int, pulp.LpVariable]] = []
     for m in range(problem.num_machines):
         if ctx.expired() or ctx.remaining(_SOLVE_RESERVE) == 0.0:
@@ -118,25 +120,25 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
                 s_ba = 0 if setup is None else int(setup[m, jb, ja])
                 if ja == jb:  # the job order fixes a before b; the setup between them stays
                     if s_ab:
-                        prob.addConstraint(_le([(s[a], 1), (s[b], -1)], -int(dur[a]) - s_ab), f"r{a}_{b}")
+                        prob.addConstraint(le([(s[a], 1), (s[b], -1)], -int(dur[a]) - s_ab), f"r{a}_{b}")
                     continue
-                y = _var(prob, f"y{a}_{b}", 0, 1, pulp.LpBinary)
+                y = var(prob, f"y{a}_{b}", 0, 1, pulp.LpBinary)
                 m_ab = int(horizon - tail[a] - head[b]) + s_ab
                 m_ba = int(horizon - tail[b] - head[a]) + s_ba
                 # a before b (y = 1): s_a + p_a + S_ab <= s_b + M_ab (1 - y)
                 prob.addConstraint(
-                    _le([(s[a], 1), (s[b], -1), (y, m_ab)], m_ab - int(dur[a]) - s_ab), f"a{a}_{b}"
+                    le([(s[a], 1), (s[b], -1), (y, m_ab)], m_ab - int(dur[a]) - s_ab), f"a{a}_{b}"
                 )
                 # b before a (y = 0): s_b + p_b + S_ba <= s_a + M_ba y
-                prob.addConstraint(_le([(s[b], 1), (s[a], -1), (y, -m_ba)], -int(dur[b]) - s_ba), f"b{a}_{b}")
+                prob.addConstraint(le([(s[b], 1), (s[a], -1), (y, -m_ba)], -int(dur[b]) - s_ba), f"b{a}_{b}")
                 pairs.append((a, b, y))
     stats["binaries"] = len(pairs)
     # warm start: the initial schedule, with its machine order in the binaries
     for o in range(n_ops):
         s[o].setInitialValue(int(start0[o]))
     ends0 = (start0 + dur)[problem.job_start[1:] - 1]
-    for var, value in goal_vars(ends0):
-        var.setInitialValue(value)
+    for v, value in goal_vars(ends0):
+        v.setInitialValue(value)
     for a, b, y in pairs:
         y.setInitialValue(1 if (start0[a], a) < (start0[b], b) else 0)
     # handing the model to the solver costs about as long as building it (measured on
@@ -158,18 +160,6 @@ def solve(problem: JobShop, ctx: SolveContext) -> Result:
         status = Status.FEASIBLE
     bound = bound0 if out.bound is None else max(bound0, out.bound)
     return Result(status, None, bound, solution, stats=stats)
-
-
-def _le(terms: list[tuple[pulp.LpVariable, int]], rhs: int) -> pulp.LpConstraint:
-    """``sum(coef * var) <= rhs``, built directly (much faster than PuLP's operators)."""
-    return pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE, rhs=rhs)
-
-
-def _var(prob: pulp.LpProblem, name: str, lo: int, hi: int, cat: str = pulp.LpContinuous) -> pulp.LpVariable:
-    """A variable of ``prob`` (PuLP >= 3.3 attaches it on creation; older versions do not)."""
-    if hasattr(prob, "add_variable"):
-        return prob.add_variable(name, lo, hi, cat=cat)
-    return pulp.LpVariable(name, lo, hi, cat=cat)
 
 
 def _value(problem: JobShop, start: np.ndarray, objective: str) -> int:
@@ -201,55 +191,6 @@ def _initial_setup(problem: JobShop) -> np.ndarray:
         return np.zeros(problem.num_operations, dtype=np.int64)
     init = problem.setup[problem.machine, problem.num_jobs, problem.job_of]
     return np.where(problem.duration > 0, init, 0)
-
-
-def _objective(
-    prob: pulp.LpProblem,
-    problem: JobShop,
-    objective: str,
-    s: list[pulp.LpVariable],
-    bound0: int,
-    horizon: int,
-) -> Callable[[np.ndarray], list[tuple[pulp.LpVariable, int]]]:
-    """Add ``objective``'s variables and rows; returns the warm-start values of those variables
-    for given job ends."""
-    last = problem.job_start[1:] - 1
-    p_last = [int(problem.duration[o]) for o in last]
-    n = problem.num_jobs
-    if objective == "makespan":
-        cmax = _var(prob, "cmax", bound0, horizon)
-        prob += cmax
-        for j, o in enumerate(last):
-            prob.addConstraint(_le([(s[o], 1), (cmax, -1)], -p_last[j]), f"end_{o}")
-        return lambda ends: [(cmax, int(ends.max()))]
-    weight = [int(w) for w in problem.weight]
-    if objective == "weighted_completion":
-        c = [_var(prob, f"c{j}", 0, horizon) for j in range(n)]
-        prob += pulp.LpAffineExpression([(c[j], weight[j]) for j in range(n)])
-        for j, o in enumerate(last):
-            prob.addConstraint(_le([(s[o], 1), (c[j], -1)], -p_last[j]), f"end_{o}")
-        return lambda ends: [(c[j], int(ends[j])) for j in range(n)]
-    due = [int(d) for d in problem.due]
-    if objective == "weighted_tardiness":
-        t = [_var(prob, f"t{j}", 0, max(0, horizon - due[j])) for j in range(n)]
-        prob += pulp.LpAffineExpression([(t[j], weight[j]) for j in range(n)])
-        for j, o in enumerate(last):
-            prob.addConstraint(_le([(s[o], 1), (t[j], -1)], due[j] - p_last[j]), f"late_{o}")
-        return lambda ends: [(t[j], max(0, int(ends[j]) - due[j])) for j in range(n)]
-    if objective == "max_lateness":
-        lmax = _var(prob, "lmax", bound0, horizon - min(due))
-        prob += lmax
-        for j, o in enumerate(last):
-            prob.addConstraint(_le([(s[o], 1), (lmax, -1)], due[j] - p_last[j]), f"late_{o}")
-        return lambda ends: [(lmax, int((ends - np.array(due)).max()))]
-    if objective == "tardy_jobs":
-        u = [_var(prob, f"u{j}", 0, 1, pulp.LpBinary) for j in range(n)]
-        prob += pulp.LpAffineExpression([(u[j], 1) for j in range(n)])
-        for j, o in enumerate(last):
-            big = max(0, horizon - due[j])
-            prob.addConstraint(_le([(s[o], 1), (u[j], -big)], due[j] - p_last[j]), f"late_{o}")
-        return lambda ends: [(u[j], int(ends[j] > due[j])) for j in range(n)]
-    raise AssertionError(objective)  # api.solve validated the name
 
 
 def _heads_tails(problem: JobShop) -> tuple[np.ndarray, np.ndarray]:
