@@ -42,8 +42,10 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         super().__init__()
         self.ctx = ctx
         self.on_solution = on_solution
+        self.last: float | None = None  # perf_counter() of the latest solution
 
     def on_solution_callback(self) -> None:
+        self.last = time.perf_counter()
         if self.on_solution is not None:
             self.ctx.incumbent = self.on_solution(self)
         if self.ctx.stop.is_set():
@@ -58,6 +60,7 @@ def run_cpsat(
     reserve: float = 0.05,
     integer_objective: bool = True,
     hard_deadline: float | None = None,
+    stall: float | None = None,
     **parameters: Any,
 ) -> CpsatOutcome:
     """Solve ``model`` within what is left of ``ctx``'s time limit.
@@ -66,7 +69,9 @@ def run_cpsat(
     problem-level solution (stored in ``ctx.incumbent`` for interrupted runs). ``reserve``
     seconds are kept back for extracting and checking the solution. The search is stopped
     once ``time.perf_counter()`` passes ``hard_deadline`` (CP-SAT's own limit can be overrun by
-    presolve on large models). Extra keyword arguments are set on ``solver.parameters``.
+    presolve on large models). With ``stall``, the search also stops once ``stall`` seconds
+    passed since the latest solution (only after a first one); the status is then FEASIBLE.
+    Extra keyword arguments are set on ``solver.parameters``.
     """
     solver = cp_model.CpSolver()
     p = solver.parameters
@@ -78,7 +83,10 @@ def run_cpsat(
     p.log_search_progress = ctx.verbose
     p.catch_sigint_signal = False  # signals are ours: ctx.stop ends the search
     for key, value in parameters.items():
-        setattr(p, key, value)
+        if isinstance(value, (list, tuple)):  # a repeated field
+            getattr(p, key).extend(value)
+        else:
+            setattr(p, key, value)
     callback = _Callback(ctx, on_solution)
     box: dict[str, Any] = {}
 
@@ -93,7 +101,10 @@ def run_cpsat(
     stopped = False
     while thread.is_alive():
         thread.join(0.05)
-        late = hard_deadline is not None and time.perf_counter() > hard_deadline
+        now = time.perf_counter()
+        late = hard_deadline is not None and now > hard_deadline
+        if stall is not None and callback.last is not None and now - callback.last > stall:
+            late = True
         if (ctx.stop.is_set() or late) and not stopped:
             solver.stop_search()
             stopped = True
