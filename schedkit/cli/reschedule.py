@@ -52,7 +52,8 @@ RCPSP (PSPLIB .sm files): activities and resources are numbered from 1, as in th
   {"type": "duration_change", "activity": 7, "new_duration": 9}
   {"type": "cancel", "activity": 12}          not started: duration 0, precedences kept
 Methods right-shift (keep the old order), cpsat, resolve; --out and --problem-out write the
-rescheduled instance as a project (pinned frozen activities, breakdowns as unavailability).
+rescheduled instance as a project (pinned frozen activities, breakdowns as unavailability),
+which the next 'schedkit reschedule NEW.json SOL.json ...' takes as its instance.
 
 Example:
   schedkit solve ft10.txt -t 5 --out old.json
@@ -126,12 +127,13 @@ def run(args: argparse.Namespace) -> int:
 
     problem = load_problem(args)
     old, _ = sk.load_solution(problem, args.solution)
-    events = (read_rcpsp_events if problem.kind == "rcpsp" else read_events)(args.events)
+    project = problem.kind in ("rcpsp", "project")  # a project: saved by an RCPSP reschedule
+    events = (read_rcpsp_events if project else read_events)(args.events)
     options = parse_options(args.option)
     check_output(args.out, "--out")
     check_output(args.problem_out, "--problem-out")
     check_output(args.gantt, "--gantt", image=True)
-    if args.gantt and problem.kind == "rcpsp":
+    if args.gantt and project:
         raise sk.InvalidParameterError("--gantt: no chart of a rescheduled RCPSP schedule yet")
     print(f"instance {describe(problem)}")
     print(f"{len(events)} events at t={args.at}, method {args.method}")
@@ -162,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     if st["tardiness"]:
         print(f"weighted tardiness {st['tardiness']}")
     print(f"objective {_fmt(result.objective)}")
-    what = "activities" if problem.kind == "rcpsp" else "operations"
+    what = "activities" if project else "operations"
     print(f"moved {st['moved']} {what}, shift {st['shift']}")
     print(f"frozen {st['frozen']}, cut {st['cut']}, rescheduled {st['to schedule']}")
     print(f"time {result.runtime:.2f}s")

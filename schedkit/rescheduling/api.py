@@ -124,7 +124,8 @@ def reschedule(
     Parameters
     ----------
     problem, solution
-        A job-shop, flexible job-shop or RCPSP problem and a feasible schedule of it (or a Result).
+        A job-shop, flexible job-shop or RCPSP problem and a feasible schedule of it (or a Result);
+        or the project an RCPSP reschedule returned (``result.problem``) and its schedule.
     events
         Events (:mod:`schedkit.rescheduling.events`; RCPSP:
         :mod:`schedkit.rescheduling.rcpsp_events`): a list of JSON records (dicts) and/or event
@@ -158,7 +159,8 @@ def reschedule(
     from schedkit.rescheduling.rcpsp_situation import RcpspSituation
     from schedkit.rescheduling.situation import Situation
 
-    rcpsp = getattr(problem, "kind", None) == "rcpsp"
+    # a project: the result of an earlier RCPSP reschedule (rcpsp_project.py reads it back)
+    rcpsp = getattr(problem, "kind", None) in ("rcpsp", "project")
     name, info = method_info(method, "rcpsp" if rcpsp else "jssp")
     method_fn = load_target(info.target)  # imported before the clock starts, as sk.solve does
     started = time.perf_counter()

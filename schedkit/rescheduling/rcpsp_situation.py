@@ -19,6 +19,11 @@ for a frozen one release date = start and deadline = start + span, which pins it
 breakdowns from ``at`` on are unavailability periods; a resumed activity has demand 0 and its
 working pieces after ``at`` are unavailability periods of its demand (its span is its mode's
 duration). A rescheduled schedule is an ordinary solution of that problem.
+
+That project can be rescheduled again (:mod:`~schedkit.rescheduling.rcpsp_project`): given as
+the problem, it is read back as an RCPSP, and its release dates (for the activities that now
+start at or after ``at``) and unavailability periods (those ending after ``at``; together with
+the new breakdowns capped at the capacity) carry into the new effective problem.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from schedkit.rescheduling.rcpsp_events import (
     as_events,
     type_name,
 )
+from schedkit.rescheduling.rcpsp_project import Carried, capped, from_project
 from schedkit.rescheduling.situation import check_inputs, merge, resumed_end
 
 
@@ -60,14 +66,20 @@ class RcpspSituation:
 
     def __init__(
         self,
-        problem: Rcpsp,
-        old: RcpspSolution,
+        problem: Rcpsp | Project,
+        old: RcpspSolution | ProjectSolution,
         events: Iterable[Any],
         at: int,
         interrupted: str = "restart",
         source: str = "<events>",
     ):
         check_inputs(problem, old, at, interrupted)
+        #: the problem and schedule as given (an RCPSP, or a project from an earlier reschedule)
+        self.input_problem, self.input_old = problem, old
+        if isinstance(problem, Project):
+            problem, old, self.carried = from_project(problem, old, int(at))
+        else:
+            self.carried = Carried.none(problem)
         self.problem = problem
         self.old = old
         self.at = int(at)
@@ -144,6 +156,13 @@ class RcpspSituation:
         used = np.flatnonzero(self.demand[j] > 0).tolist()
         return merge((s, e) for r in used for s, e, _ in self.down[r])
 
+    def pauses(self, j: int) -> list[tuple[int, int]]:
+        """Where a resumed activity ``j`` holds nothing: its :meth:`downtime` and, from ``at`` on,
+        the carried unavailability of the resources it demands (which alone never cut it)."""
+        used = np.flatnonzero(self.demand[j] > 0).tolist()
+        carried = [(max(s, self.at), e) for r in used for s, e, _ in self.carried.off[r]]
+        return merge([*((s, e) for r in used for s, e, _ in self.down[r]), *carried])
+
     # the split at ``at`` ----------------------------------------------------------------------
     def _split(self) -> None:
         t, n = self.at, self.problem.num_activities
@@ -163,7 +182,7 @@ class RcpspSituation:
                 if self.interrupted == "restart":
                     continue
                 self.resumed.append(j)
-                self.span[j] = resumed_end(s, int(self.duration[j]), down) - s
+                self.span[j] = resumed_end(s, int(self.duration[j]), self.pauses(j)) - s
             self.is_frozen[j] = True
         self.fixed_start = np.where(self.is_frozen, self.old_start, -1)
 
@@ -171,15 +190,18 @@ class RcpspSituation:
         p, t, n = self.problem, self.at, self.problem.num_activities
         demand = self.demand.copy()
         off: list[tuple[int, int, int, int]] = [
-            (r, s, e, a) for r in range(p.num_resources) for s, e, a in self.down[r]
+            (r, s, e, a)
+            for r in range(p.num_resources)
+            for s, e, a in capped(self.down[r] + self.carried.off[r], int(p.capacity[r]))
         ]
         for j in self.resumed:
             s = int(self.old_start[j])
-            pieces = working_pieces(max(s, t), s + int(self.span[j]), self.downtime(j))
+            pieces = working_pieces(max(s, t), s + int(self.span[j]), self.pauses(j))
             for r in np.flatnonzero(demand[j] > 0).tolist():
                 off += [(r, ps, pe, int(demand[j, r])) for ps, pe in pieces]
             demand[j] = 0
-        release = np.where(self.is_frozen, self.old_start, t).astype(np.int64)
+        release = np.where(self.is_frozen, self.old_start, np.maximum(t, self.carried.release))
+        release = release.astype(np.int64)
         deadline = np.where(self.is_frozen, self.old_start + self.span, NO_DEADLINE).astype(np.int64)
         cols = (
             [np.array(c, dtype=np.int64) for c in zip(*off, strict=True)]
