@@ -73,8 +73,9 @@ SOLVER_POLICIES = ("cpsat", "ls", "resolve")  # use the time limit; moved and ti
 STABLE_POLICIES = ("cpsat", "ls")  # get the stability term
 SETTINGS = ("time_limit", "workers", "stability_per_md")  # a run's settings, besides what it runs
 #: a policy's version: runs of another version (older method or measurement) are kept in the
-#: store but neither reused nor reported. cpsat 2: paired with resolve at each event; 3: ...
-VERSIONS = {"cpsat": 2}
+#: store but neither reused nor reported. cpsat 2: paired with resolve at each event; 3: and the
+#: makespan phase first (schedkit/rescheduling/cpsat.py)
+VERSIONS = {"cpsat": 3}
 PAIRED = {"cpsat": ["resolve"]}  # policy -> methods run from the same situation at each event
 
 
