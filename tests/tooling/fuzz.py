@@ -123,9 +123,15 @@ def seed_texts() -> dict[str, list[tuple[str, str]]]:
         sk.generate("project", n=5, max_lags=2, seed=1),  # .sch
         sk.generate("project", n=5, modes=2, max_lags=2, periods=1, releases=1, deadlines=1, seed=1),
     ]
+    # shops with every extra (release and due dates, weights, setups) for the JSON forms
+    extras = {"due_tightness": 1.3, "weights": True, "setups": True, "releases": True}
+    shops = {
+        "jssp": [sk.generate("jssp", n=3, m=2, seed=1, **extras)],
+        "fjsp": [sk.generate("fjsp", n=3, m=2, seed=1, **extras)],
+    }
     out: dict[str, list[tuple[str, str]]] = {}
     for name, info in fmts.items():
-        problems = projects if info.kind == "project" else [samples.get(info.kind)]
+        problems = projects if info.kind == "project" else [samples.get(info.kind), *shops.get(info.kind, [])]
         if info.writer is None:
             continue
         for problem in problems:
