@@ -55,6 +55,9 @@ SETS = {
     "j20": (SHARED / "mrcpsp" / "j20", ".mm"),
 }
 RESOLVED = ("OPTIMAL", "INFEASIBLE")
+#: a method's version: runs of an older one stay in the store but are neither reused nor
+#: reported (no version: 1). cpsat, auto 2: the 2-worker portfolio with and without LP
+VERSIONS = {"cpsat": 2, "auto": 2}
 
 
 def registered() -> list[str]:
@@ -92,8 +95,19 @@ def load_store() -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def version(rec: dict[str, Any]) -> int:
+    """The method version of a run (1 for runs stored before versions existed)."""
+    return int(rec.get("version", 1))
+
+
+def current(rec: dict[str, Any]) -> bool:
+    """True for a run of its method's current version."""
+    return version(rec) == VERSIONS.get(rec["method"], 1)
+
+
 def key(rec: dict[str, Any]) -> tuple:
-    return (rec["set"], rec["instance"], rec["method"], rec["time_limit"], rec["workers"], rec["attempt"])
+    return (rec["set"], rec["instance"], rec["method"], rec["time_limit"], rec["workers"], rec["attempt"],
+            version(rec))  # fmt: skip
 
 
 def append(rec: dict[str, Any]) -> None:
@@ -158,9 +172,9 @@ def solve_one(path: Path, method: str, limit: float, workers: int) -> dict[str, 
 
 
 def run(args: argparse.Namespace) -> None:
-    store = load_store()
+    store = [r for r in load_store() if current(r)]
     done = {key(r) for r in store}
-    version = commit()
+    revision = commit()
     methods = args.methods or registered()
     attempt = 2 if args.retry else 1
     for name in args.sets:
@@ -168,6 +182,8 @@ def run(args: argparse.Namespace) -> None:
         files = files_of(name)
         for method in methods:
             base = {"set": name, "method": method, "time_limit": args.time_limit, "workers": args.workers}
+            if method in VERSIONS:
+                base["version"] = VERSIONS[method]
             if args.retry:
                 first = {
                     r["instance"]: r
@@ -182,14 +198,16 @@ def run(args: argparse.Namespace) -> None:
                 rec = {**base, "instance": path.stem, "attempt": attempt}
                 if key(rec) in done:
                     continue
-                done |= {key(r) for r in load_store()}  # another run of the script may have done it
+                done |= {
+                    key(r) for r in load_store() if current(r)
+                }  # another run of the script may have done it
                 if key(rec) in done:
                     continue
                 rec.update(solve_one(path, method, args.time_limit, args.workers))
                 rec["wrong"] = wrong_reason(rec, ref[path.stem])
                 rec["load"] = round(os.getloadavg()[0], 2)
                 rec["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-                rec["commit"] = version
+                rec["commit"] = revision
                 append(rec)
                 done.add(key(rec))
                 print(
@@ -239,7 +257,11 @@ def _row(label: str, s: dict[str, Any], total: int) -> str:
 
 
 def report(args: argparse.Namespace) -> None:
-    runs = [r for r in load_store() if r["time_limit"] == args.time_limit and r["workers"] == args.workers]
+    runs = [
+        r
+        for r in load_store()
+        if r["time_limit"] == args.time_limit and r["workers"] == args.workers and current(r)
+    ]
     methods = [m for m in registered() if any(r["method"] == m for r in runs)]
     methods += sorted({r["method"] for r in runs} - set(methods))
     exact = {m.name for m in sk.methods("project") if m.exact}

@@ -58,7 +58,12 @@ register_method(
     "rows; INFEASIBLE when none exists",
     family="cp",
     exact=True,
-    options={"energy": "rows 'work of the chosen modes <= capacity x makespan' (default false)"},
+    options={
+        "energy": "rows 'work of the chosen modes <= capacity x makespan' (default false)",
+        "portfolio": "with 2 workers, two full CP-SAT workers, with and without LP (default true)",
+        "stall": "seconds without a better schedule after which decision rounds (makespan <= best - 1) "
+        "take over (default 0: off)",
+    },
 )
 register_method(
     KIND,
@@ -80,6 +85,7 @@ register_method(
     options={
         "sgs_share": "share of the time limit for the SGS (default 0.05, at most 1 s)",
         "energy": "as for cpsat (default false)",
+        "portfolio": "as for cpsat (default true)",
     },
 )
 _MIP_OPTIONS = {

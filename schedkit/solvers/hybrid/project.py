@@ -4,10 +4,10 @@
 2. the serial SGS (:mod:`schedkit.solvers.rules.project`) for ``sgs_share`` of the time limit
    (at most :data:`SGS_SECONDS`; :data:`SGS_PASSES` passes without a limit); a feasible hint
    that is better and uses only kept modes replaces its schedule;
-3. CP-SAT on the start windows narrowed to the incumbent's makespan (an optimal schedule
-   ends by it, so the optimum and bound are unchanged, and the domains are smaller), hinted
-   with the incumbent; without an incumbent on the full windows, where CP-SAT's INFEASIBLE
-   is a proof.
+3. CP-SAT (with 2 workers on ``cpsat``'s portfolio, option ``portfolio``) on the start windows
+   narrowed to the incumbent's makespan (an optimal schedule ends by it, so the optimum and
+   bound are unchanged, and the domains are smaller), hinted with the incumbent;
+   without an incumbent on the full windows, where CP-SAT's INFEASIBLE is a proof.
 
 The schedule returned is CP-SAT's when it is better and checks, else the SGS's: never worse
 than ``sgs``. The bound is CP-SAT's.
@@ -20,7 +20,7 @@ import numpy as np
 from schedkit.context import SolveContext
 from schedkit.problems.project import Project, ProjectSolution
 from schedkit.result import Result, Status
-from schedkit.solvers.cpsat.project import build_model
+from schedkit.solvers.cpsat.project import build_model, portfolio
 from schedkit.solvers.cpsat.runner import run_cpsat
 from schedkit.solvers.rules.project import incumbent
 from schedkit.structure.project import windows
@@ -33,8 +33,8 @@ SGS_PASSES = 200
 
 
 def solve(problem: Project, ctx: SolveContext) -> Result:
-    """Method ``auto``. Option ``sgs_share``: share of the time limit for the SGS (0.05, at
-    most 1 s)."""
+    """Method ``auto``. Options ``sgs_share``: share of the time limit for the SGS (0.05, at
+    most 1 s); ``portfolio`` as for ``cpsat``."""
     p = problem
     if p.num_activities == 0:
         return Result(Status.OPTIMAL, 0, 0, ProjectSolution(np.zeros(0), np.zeros(0)))
@@ -58,7 +58,7 @@ def solve(problem: Project, ctx: SolveContext) -> Result:
     if best is not None:
         built.hint(best)
     stats["horizon"] = win.horizon
-    out = run_cpsat(built.model, ctx, on_solution=lambda cb: built.read(cb.value))
+    out = run_cpsat(built.model, ctx, on_solution=lambda cb: built.read(cb.value), **portfolio(ctx))
     stats.update(branches=out.solver.num_branches, conflicts=out.solver.num_conflicts)
     bound = None if out.bound is None else max(lb, int(out.bound))
     if out.status is Status.INFEASIBLE:
