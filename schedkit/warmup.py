@@ -123,7 +123,8 @@ def _is_ours(ev: Any) -> bool:
     return module.startswith("schedkit.")
 
 
-def _log_compiling() -> None:
+def announce_default() -> None:
+    """The default announcement of a compilation: a warning on the ``schedkit`` logger."""
     _log.warning(COMPILING.removeprefix("schedkit: "))
 
 
@@ -135,7 +136,7 @@ def prepare(info: registry.MethodInfo, announce: Callable[[], None] | None = Non
     targets = pending(info.kind, info.name)
     if not targets:
         return registry.load_target(info.target)
-    with announce_compilation(announce or _log_compiling):
+    with announce_compilation(announce or announce_default):
         for target in targets:
             run(target)
         return registry.load_target(info.target)
