@@ -12,6 +12,9 @@ Columns per problem class:
   from 1 as in PSPLIB files), ``label`` (``"A5"``), ``resource`` (the resource the activity
   uses most relative to its capacity, ``"R2"``; ``""`` without demand), ``start``, ``end``,
   ``duration``, then one demand column per resource (``R1`` ...).
+* ``project``: as ``rcpsp``, for the activity's chosen mode, numbered as the instance numbers
+  them (from 0 or 1), with ``mode`` (from 1) after ``label``, the renewable demands ``R1`` ...
+  and the non-renewable consumptions ``N1`` ....
 * ``vmr``: one row per migration, in plan order: ``step`` (from 1), ``vm``, ``vm_name``,
   ``vm_type``, ``cpu``, ``mem`` (per NUMA node used), ``from_pm``, ``from_name``,
   ``from_numa``, ``to_pm``, ``to_name``, ``to_numa`` (indices as in the plan; NUMA 0, 1 or 2 =
@@ -104,6 +107,37 @@ def _rcpsp(problem: Any, sol: Any) -> dict[str, Any]:
     return cols
 
 
+def _project(problem: Any, sol: Any) -> dict[str, Any]:
+    n = min(len(sol.start), len(sol.mode), problem.num_activities)
+    given = np.ones(n, dtype=bool) if sol.present is None else np.asarray(sol.present[:n], dtype=bool)
+    idx = np.flatnonzero(given)
+    mode = np.asarray(sol.mode, dtype=np.int64)[idx]
+    count = np.diff(problem.mode_ptr)[idx]
+    mode = np.where((mode >= 0) & (mode < count), mode, 0)  # an invalid mode: the first (checked elsewhere)
+    chosen = problem.mode_ptr[idx] + mode
+    start = np.asarray(sol.start, dtype=np.int64)[idx]
+    duration = np.asarray(problem.duration, dtype=np.int64)[chosen]
+    demand = np.asarray(problem.demand, dtype=np.int64)[chosen]
+    use = np.asarray(problem.consumption, dtype=np.int64)[chosen]
+    rel = demand / np.maximum(np.asarray(problem.capacity), 1)[None, :] if demand.shape[1] else demand
+    main = [f"R{int(np.argmax(r)) + 1}" if len(r) and r.max() > 0 else "" for r in rel]
+    first = int(problem.number_from)
+    cols: dict[str, Any] = {
+        "activity": idx + first,
+        "label": [f"A{j + first}" for j in idx],
+        "mode": mode + 1,
+        "resource": main,
+        "start": start,
+        "end": start + duration,
+        "duration": duration,
+    }
+    for r in range(demand.shape[1]):
+        cols[f"R{r + 1}"] = demand[:, r]
+    for r in range(use.shape[1]):
+        cols[f"N{r + 1}"] = use[:, r]
+    return cols
+
+
 def _vmr(problem: Any, plan: Any) -> dict[str, Any]:
     vm = np.asarray(plan.vm, dtype=np.int64)
     src, dst = np.asarray(plan.src_pm, dtype=np.int64), np.asarray(plan.dst_pm, dtype=np.int64)
@@ -134,5 +168,6 @@ _BUILDERS: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     "fjsp": _shop,
     "smtt": _smtt,
     "rcpsp": _rcpsp,
+    "project": _project,
     "vmr": _vmr,
 }

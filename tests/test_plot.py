@@ -226,3 +226,40 @@ def test_to_frame_errors(solved) -> None:
     empty = sk.Result(sk.Status.UNKNOWN, None, None, None, problem_kind="jssp")
     with pytest.raises(sk.InvalidParameterError, match="no solution"):
         empty.to_frame(problem)
+
+
+def test_project_frame_and_gantt_use_the_chosen_modes(tmp_path: Path) -> None:
+    """A multi-mode project: the table has each activity's chosen mode, its duration and
+    demands; the chart has one row per activity of positive duration."""
+    problem = sk.generate("project", n=8, modes=2, max_lags=1, seed=3)
+    result = sk.solve(problem, "cpsat", time_limit=10, workers=1)
+    assert result.solution is not None
+    frame = problem.to_frame(result.solution)
+    sol = result.solution
+    durations = problem.durations_of(sol)
+    assert list(frame["mode"]) == [int(m) + 1 for m in sol.mode]
+    assert list(frame["duration"]) == [int(d) for d in durations]
+    assert list(frame["end"] - frame["start"]) == list(frame["duration"])
+    chosen = problem.mode_ptr[:-1] + sol.mode
+    for r in range(problem.num_resources):
+        assert list(frame[f"R{r + 1}"]) == problem.demand[chosen, r].tolist()
+    for r in range(problem.num_nonrenewable):
+        assert list(frame[f"N{r + 1}"]) == problem.consumption[chosen, r].tolist()
+    fig = sk.plot.gantt(problem, sol, path=tmp_path / "project.png")
+    assert (tmp_path / "project.png").stat().st_size > 0
+    assert len(fig.axes[0].get_yticks()) == int((durations > 0).sum())
+
+
+def test_rescheduled_rcpsp_gantt_shades_the_frozen_part(tmp_path: Path) -> None:
+    problem = sk.read(ROOT / "instances" / "rcpsp_n30.sm")
+    old = sk.solve(problem, "rule:lft").solution
+    events = [{"type": "breakdown", "resource": 1, "start": 10, "end": 20}]
+    r = sk.reschedule(problem, old, events, at=10, method="right-shift")
+    fig = sk.plot.gantt(r.problem, r.solution, frozen_before=10)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(lab.startswith("frozen") for lab in labels)
+    with pytest.raises(sk.InvalidParameterError, match="machine rows"):
+        sk.plot.gantt(r.problem, r.solution, downtime=[(0, 10, 20)])
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

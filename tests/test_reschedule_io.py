@@ -176,5 +176,5 @@ def test_gantt_draws_downtime_and_frozen_part(tmp_path: Path) -> None:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    with pytest.raises(sk.InvalidParameterError, match="jssp and fjsp"):
+    with pytest.raises(sk.InvalidParameterError, match="shop and project schedules only"):
         sk.plot.gantt(sk.tardiness([1], [1]), sk.solve(sk.tardiness([1], [1])).solution, frozen_before=1)

@@ -249,5 +249,4 @@ def test_cli_rcpsp(j30: Rcpsp, tmp_path, capsys) -> None:
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("schedkit: error:") and "cannot be cancelled" in err[-1]
     gantt = tmp_path / "g.png"
-    assert main([*args, "--gantt", str(gantt)]) == 2 and not gantt.exists()
-    assert "no chart of a rescheduled RCPSP schedule" in capsys.readouterr().err
+    assert main([*args, "--gantt", str(gantt)]) == 0 and gantt.stat().st_size > 0  # frozen part shaded

@@ -133,8 +133,6 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.out, "--out")
     check_output(args.problem_out, "--problem-out")
     check_output(args.gantt, "--gantt", image=True)
-    if args.gantt and project:
-        raise sk.InvalidParameterError("--gantt: no chart of a rescheduled RCPSP schedule yet")
     print(f"instance {describe(problem)}")
     print(f"{len(events)} events at t={args.at}, method {args.method}")
     sys.stdout.flush()
@@ -179,8 +177,9 @@ def run(args: argparse.Namespace) -> int:
     if args.gantt:
         from schedkit.plot.gantt import gantt
 
-        sit = result.situation
-        gantt(result.problem, result.solution, args.gantt, downtime=sit.breakdowns(), frozen_before=args.at)
+        # a project's rows are activities: its breakdowns are in the instance (unavailability)
+        down = () if project else result.situation.breakdowns()
+        gantt(result.problem, result.solution, args.gantt, downtime=down, frozen_before=args.at)
         print(f"Gantt chart saved to {args.gantt}")
     return 130 if stop.is_set() else 0
 

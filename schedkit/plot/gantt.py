@@ -1,12 +1,12 @@
 """Gantt charts of every problem class (matplotlib, imported on first use).
 
 Bars come from the solution's table (:mod:`schedkit.frames`): one row of the chart per machine
-(shops, SMTT) or activity (RCPSP), colours per job (shops, SMTT) or most-used resource (RCPSP),
-explained by a legend or, past 20 jobs, a colour bar. A bar carries its label (``J3.2``, or the
-shorter ``J3``) only where the label fits (:mod:`schedkit.plot.layout`). SMTT tardy jobs are
-hatched with a red edge, and due dates are ticks on a row of their own, joined to the end of
-the job when it is late. A VM migration plan has no time axis: :func:`gantt` draws its
-migrations instead (:mod:`schedkit.plot.migrations`).
+(shops, SMTT) or activity (RCPSP, projects), colours per job (shops, SMTT) or most-used resource
+(RCPSP, projects: of the chosen mode), explained by a legend or, past 20 jobs, a colour bar.
+A bar carries its label (``J3.2``, or the shorter ``J3``) only where the label fits
+(:mod:`schedkit.plot.layout`). SMTT tardy jobs are hatched with a red edge, and due dates are
+ticks on a row of their own, joined to the end of the job when it is late. A VM migration plan
+has no time axis: :func:`gantt` draws its migrations instead (:mod:`schedkit.plot.migrations`).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ _SPECS = {
         lambda r: _demands(r),
     ),
 }
+_SPECS["project"] = _SPECS["rcpsp"]  # the chosen mode's demands
 
 
 def _demands(row: Any) -> list[str]:
@@ -76,9 +77,9 @@ def gantt(
     made without ``path`` comes from ``pyplot`` and its current backend. The older call
     ``gantt(problem, solution, path)`` still writes the file.
 
-    Shops (a rescheduled schedule, :func:`schedkit.reschedule`): ``downtime`` draws each
-    ``(machine, start, end)`` as a hatched grey box on the machine's row; ``frozen_before``
-    shades the time before it (the executed, frozen part) and marks it with a line.
+    A rescheduled schedule (:func:`schedkit.reschedule`): ``frozen_before`` shades the time
+    before it (the executed, frozen part) and marks it with a line; for shops ``downtime``
+    draws each ``(machine, start, end)`` as a hatched grey box on the machine's row.
     """
     if is_path(ax):
         ax, path = None, ax
@@ -94,8 +95,10 @@ def gantt(
     job_end = frame.groupby("job")["end"].max() if shop_due is not None else None
     frame = frame[frame["duration"] > 0]
     smtt = problem.kind == "smtt"
-    if (downtime or frozen_before is not None) and problem.kind not in ("jssp", "fjsp"):
-        raise InvalidParameterError("downtime and frozen_before are drawn for jssp and fjsp schedules only")
+    if downtime and problem.kind not in ("jssp", "fjsp"):
+        raise InvalidParameterError("downtime is drawn for jssp and fjsp schedules only (on machine rows)")
+    if frozen_before is not None and problem.kind not in ("jssp", "fjsp", "rcpsp", "project"):
+        raise InvalidParameterError("frozen_before is drawn for shop and project schedules only")
     down_rows = {f"M{m}" for m, _, _ in downtime}
     due_row = smtt or shop_due is not None
     rows = sorted(set(frame[spec.row]) | down_rows, key=_natural) + ([DUE_ROW] if due_row else [])
