@@ -127,6 +127,7 @@ def key(rec: dict[str, Any]) -> tuple:
         rec["workers"],
         rec["stability_per_md"],
         rec.get("version", 1),
+        rec.get("cpsat_slack") if rec["policy"] == "cpsat" else None,
     )
 
 
@@ -211,6 +212,8 @@ def run(args: argparse.Namespace) -> None:
                         "stability": args.stability * mean_duration(problem),
                         "stability_measure": "moved",
                     }
+                if policy == "cpsat" and args.slack is not None:
+                    options["slack"] = args.slack
                 sim = simulate(
                     problem,
                     stream,
@@ -258,6 +261,7 @@ def _base(args: argparse.Namespace, name: str, level: str, seed: int) -> dict[st
         "time_limit": args.time_limit,
         "workers": args.workers,
         "stability_per_md": args.stability,
+        "cpsat_slack": args.slack,
     }
 
 
@@ -314,6 +318,7 @@ def write_report(args: argparse.Namespace) -> None:
     for r in store:
         same = all(r.get(k) == v for k, v in _base(args, "", "", 0).items() if k in SETTINGS)
         same = same and r.get("version", 1) == version(r["policy"])
+        same = same and (r["policy"] != "cpsat" or r.get("cpsat_slack") == args.slack)
         if (r["instance"], r["level"], r["seed"]) in wanted and same:
             rows[(r["instance"], r["level"], r["seed"])][r["policy"]] = r
     complete = {k: v for k, v in rows.items() if all(p in v for p in [*POLICIES, "hindsight"])}
@@ -326,6 +331,8 @@ def write_report(args: argparse.Namespace) -> None:
         command += f" --time-limit {args.time_limit:g}"
     if args.stability != 0.01:
         command += f" --stability {args.stability:g}"
+    if args.slack is not None:
+        command += f" --slack {args.slack:g}"
     lines = ["# Online rescheduling: policies through breakdown streams (issue 16)", ""]
     if partial:
         lines += [
@@ -344,11 +351,18 @@ def write_report(args: argparse.Namespace) -> None:
     lines += [
         f"Produced by `{command}` then `python benchmarks/reschedule.py report"
         + (" --quick" if args.quick else "")
+        + (f" --slack {args.slack:g}" if args.slack is not None else "")
         + "` (raw lines in `benchmarks/results/reschedule.jsonl`, starting schedules in "
         "`benchmarks/results/reschedule_initial/`). Setup: see the script's docstring. "
         f"{args.time_limit:g} s per event, {args.workers} workers, cpsat's stability weight "
         f"{args.stability:g} x the mean operation duration per moved operation, "
-        f"Python {platform.python_version()}, "
+        + (
+            f"cpsat with option slack {args.slack:g} (makespan first, then the fewest moves within "
+            f"(1 + {args.slack:g}) x the best makespan found), "
+            if args.slack is not None
+            else ""
+        )
+        + f"Python {platform.python_version()}, "
         f"{os.cpu_count()} cores shared with other jobs (niced), commit {commit()} at report time.",
         "",
         "Each row is one (instance, breakdown level, stream seed). Makespans are of the schedule as "
@@ -517,6 +531,12 @@ def main() -> None:
         type=float,
         default=0.01,
         help="cpsat's weight per moved operation, x the mean duration",
+    )
+    ap.add_argument(
+        "--slack",
+        type=float,
+        default=None,
+        help="cpsat with option slack: the fewest moves within (1 + S) x the best makespan found",
     )
     ap.add_argument("--initial-time", type=float, default=30.0, help="first solve, seconds (default 30)")
     ap.add_argument(

@@ -362,3 +362,25 @@ def test_argument_errors(tiny) -> None:
         sk.reschedule(p, broken, [], at=1)
     with pytest.raises(sk.InvalidParameterError, match="supports jssp and fjsp"):
         sk.reschedule(sk.tardiness([1], [1]), old, [], at=0)
+
+
+@pytest.mark.parametrize("kind", ["jssp", "fjsp"])
+def test_slack_trades_makespan_for_fewer_moves(shops, kind: str) -> None:
+    """Option slack: the makespan of the best schedule found (resolve's optimum without a
+    limit) at slack 0, fewer or as many moves within a looser slack, every answer checked."""
+    p, old = shops[kind]
+    t = int(old.end.max()) // 4
+    events = [{"type": "breakdown", "machine": 1, "start": t, "end": t + 40}]
+    kw = dict(stability_measure="moved", workers=1, seed=0)
+    full = sk.reschedule(p, old, events, at=t, method="resolve", **kw)
+    assert full.status is sk.Status.OPTIMAL
+    tight = sk.reschedule(p, old, events, at=t, method="cpsat", slack=0.0, **kw)
+    loose = sk.reschedule(p, old, events, at=t, method="cpsat", slack=0.25, **kw)
+    for r in (tight, loose):
+        assert check.violations(r.situation, r.solution) == [] and sk.check(r.problem, r.solution) == []
+    best = full.stats["makespan"]
+    assert tight.stats["makespan"] == best and tight.stats["cap"] == best
+    assert loose.stats["makespan"] <= int(1.25 * best) and loose.stats["moved"] <= tight.stats["moved"]
+    assert tight.stats["moved"] <= full.stats["moved"]
+    with pytest.raises(sk.InvalidParameterError, match="option slack"):
+        sk.reschedule(p, old, events, at=t, method="cpsat", slack=-1, **kw)

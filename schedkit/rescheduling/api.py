@@ -44,8 +44,9 @@ METHODS: dict[str, Method] = {
     "cpsat": Method(
         "schedkit.rescheduling.cpsat:solve",
         "CP-SAT repair with the stability term, warm-started from right-shift, never worse than it "
-        "(option polish: then minimise the stability measure at equal objective, default true)",
-        (*_COMMON, "polish"),
+        "(option polish: then minimise the stability measure at equal objective, default true; "
+        "option slack=S: makespan first, then the fewest moves within (1 + S) x the best makespan)",
+        (*_COMMON, "polish", "slack"),
     ),
     "ls": Method(
         "schedkit.rescheduling.localsearch:solve",

@@ -29,6 +29,7 @@ compared with.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -49,6 +50,9 @@ FIRST_PHASE_SHARE = 0.7
 #: with a stability weight and a time limit, share of what is left after building that the
 #: makespan phase (the objective without stability, as ``resolve``) takes before the first
 MAKESPAN_PHASE_SHARE = 0.5
+#: option ``slack``: share of what is left after building that the makespan phase takes (the
+#: fewest-moves phase within the slack gets the rest)
+SLACK_PHASE_SHARE = 0.7
 
 
 @dataclass
@@ -195,8 +199,15 @@ def _model_objective(sit: Situation, goal: Goal, machine: np.ndarray, start: np.
     return scale * (sc.makespan + sc.tardiness) + weight * measure
 
 
-def run(sit: Situation, ctx: SolveContext, goal: Goal, polish: bool) -> Result:
-    """Minimise ``goal`` from the right-shift schedule; then (``polish``) the measure alone."""
+def _primary(sit: Situation, machine: np.ndarray, start: np.ndarray) -> int:
+    """Makespan + weighted tardiness of a schedule of ``sit``."""
+    sc = evaluate(sit, sit.solution(machine, start), Goal(0.0))
+    return int(sc.makespan + sc.tardiness)
+
+
+def run(sit: Situation, ctx: SolveContext, goal: Goal, polish: bool, slack: float | None = None) -> Result:
+    """Minimise ``goal`` from the right-shift schedule; then (``polish``) the measure alone.
+    With ``slack``: :func:`_within_slack` instead."""
     rs_machine, rs_start = repair(sit)
     rs_solution = sit.solution(rs_machine, rs_start)
     rs_obj = _model_objective(sit, goal, rs_machine, rs_start)
@@ -208,6 +219,8 @@ def run(sit: Situation, ctx: SolveContext, goal: Goal, polish: bool) -> Result:
         return Result(Status.FEASIBLE, None, None, rs_solution, stats=stats)
     out = build(sit, goal, horizon=rs_obj // scale)
     cm = out.model
+    if slack is not None:
+        return _within_slack(sit, ctx, out, plan, (rs_machine, rs_start), slack, stats)
 
     def extract(cb: cp_model.CpSolverSolutionCallback) -> Any:
         return sit.solution(*_values(sit, out, cb.value))
@@ -260,9 +273,56 @@ def run(sit: Situation, ctx: SolveContext, goal: Goal, polish: bool) -> Result:
     return Result(status, None, bound, sit.solution(machine, start), stats=stats)
 
 
+def _within_slack(
+    sit: Situation,
+    ctx: SolveContext,
+    out: _Model,
+    plan: Any,
+    rs: tuple[np.ndarray, np.ndarray],
+    slack: float,
+    stats: dict[str, Any],
+) -> Result:
+    """Option ``slack``: makespan (+ tardiness) alone first, from right-shift, for
+    :data:`SLACK_PHASE_SHARE` of the time; then the stability measure alone among the schedules
+    whose makespan (+ tardiness) is at most ``(1 + slack)`` x the best found, from that best
+    schedule, for the rest (without a time limit: each phase to its end, the second at most as
+    long as the first took, at least 1 s)."""
+    cm = out.model
+    machine, start = rs
+    best = _primary(sit, machine, start)
+    _hint(sit, out, machine, start)
+    cm.minimize(out.primary)
+    params: dict[str, Any] = {}
+    if plan.left() is not None:
+        params["max_time_in_seconds"] = max(0.01, plan.share(SLACK_PHASE_SHARE) or 0.0)
+    first = run_cpsat(cm, ctx, reserve=plan.reserve, **params)
+    if first.has_solution:
+        m1, s1 = _values(sit, out, first.solver.value)
+        if _primary(sit, m1, s1) < best:
+            machine, start, best = m1, s1, _primary(sit, m1, s1)
+    cap = int(math.floor((1.0 + slack) * best + 1e-9))
+    stats.update(start="right-shift", slack=slack, best_makespan_phase=best, cap=cap)
+    if plan.exhausted():
+        return Result(Status.FEASIBLE, None, None, sit.solution(machine, start), stats=stats)
+    cm.add(out.primary <= cap)
+    cm.minimize(out.measure)
+    _hint(sit, out, machine, start)
+    extra: dict[str, Any] = {}
+    if ctx.time_limit is None:
+        extra["max_time_in_seconds"] = max(1.0, first.solver.wall_time)
+    second = run_cpsat(cm, ctx, reserve=plan.reserve, **extra)
+    stats["fewest_moves_phase"] = str(second.status)
+    if second.has_solution:
+        machine, start = _values(sit, out, second.solver.value)
+    return Result(Status.FEASIBLE, None, None, sit.solution(machine, start), stats=stats)
+
+
 def solve(sit: Situation, ctx: SolveContext, goal: Goal) -> Result:
-    """Method ``cpsat``: repair with the stability term, then polish (option ``polish``)."""
-    return run(sit, ctx, goal, polish=ctx.bool_option("polish", True))
+    """Method ``cpsat``: repair with the stability term, then polish (option ``polish``); with
+    option ``slack`` (a share, e.g. 0.02): the fewest moves (the stability measure) within that
+    share of the best makespan found instead."""
+    slack = ctx.float_option("slack", 0.0, 0.0, 1.0) if "slack" in ctx.options else None
+    return run(sit, ctx, goal, polish=ctx.bool_option("polish", True), slack=slack)
 
 
 def solve_full(sit: Situation, ctx: SolveContext, goal: Goal) -> Result:
