@@ -11,6 +11,7 @@ import pytest
 
 import schedkit as sk
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
+from schedkit.problems.jobshop import JobShopSolution
 from schedkit.problems.shop_extras import OBJECTIVES, ShopExtras, triangle_violation
 from schedkit.structure.flexible import shortest_on_machine
 
@@ -118,9 +119,8 @@ def test_bad_extras_are_one_line_errors() -> None:
 
 def test_objective_and_features_are_refused_by_the_methods_that_cannot_take_them() -> None:
     p = sk.generate("fjsp", n=4, m=3, seed=2, due_tightness=1.3, setups=True)
-    for method in ("ts", "auto"):
-        with pytest.raises(sk.InvalidParameterError, match=f"method {method} does not handle setups"):
-            sk.solve(p, method=method, time_limit=1)
+    with pytest.raises(sk.InvalidParameterError, match="method ts does not handle setups"):
+        sk.solve(p, method="ts", time_limit=1)
     plain = sk.generate("fjsp", n=4, m=3, seed=2, due_tightness=1.3)
     with pytest.raises(sk.InvalidParameterError, match="method ts does not minimise weighted_tardiness"):
         sk.solve(plain, method="ts", objective="weighted_tardiness", time_limit=1)
@@ -175,6 +175,37 @@ def test_cpsat_and_mip_agree_per_objective(objective: str, setups: bool) -> None
             assert r.objective == p.evaluate(r.solution, objective) and r.objective_name == objective
             values[method] = r.objective
         assert values["cpsat"] == values["mip"], (p.name, objective, values)
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_auto_takes_every_extra_and_agrees_with_cpsat(objective: str) -> None:
+    """auto on the extras: feasible, never worse than the best rule, and where both prove
+    optimality the same value as cpsat; without a time limit too."""
+    from schedkit.solvers.rules.flexible import best_of_rules
+
+    for p in _instances(setups=True):
+        cp = sk.solve(p, method="cpsat", objective=objective, time_limit=60, workers=2, seed=0)
+        auto = sk.solve(p, method="auto", objective=objective, time_limit=10, workers=2, seed=0)
+        assert sk.check(p, auto.solution) == [] and auto.objective_name == objective
+        rule = best_of_rules(p, 0, 0.0, objective=objective)
+        assert auto.objective <= p.evaluate(rule, objective)
+        assert auto.lower_bound <= cp.objective and cp.lower_bound <= auto.objective
+        if auto.status is cp.status is sk.Status.OPTIMAL:
+            assert auto.objective == cp.objective, (p.name, objective)
+    untimed = sk.solve(_instances(setups=True)[0], method="auto", objective=objective, workers=1)
+    assert untimed.solution is not None
+
+
+def test_the_assigned_job_shop_holds_the_schedule_and_its_value() -> None:
+    from schedkit.solvers.hybrid.flexible_extras import assigned_jobshop
+
+    for p in _instances(setups=True):
+        r = sk.solve(p, method="rule:atc+ect", objective="weighted_tardiness")
+        shop, start = assigned_jobshop(p, r.solution)
+        js = JobShopSolution.from_starts(shop, start)
+        assert shop.violations(js) == []
+        for objective in OBJECTIVES:
+            assert shop.evaluate(js, objective) == p.evaluate(r.solution, objective)
 
 
 def test_a_job_shop_as_an_fjsp_keeps_its_optimum_with_every_extra() -> None:

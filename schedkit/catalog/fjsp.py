@@ -109,12 +109,14 @@ register_method(
     "auto",
     "schedkit.solvers.hybrid.flexible:solve",
     "hybrid: short CP-SAT (bound, small instances proven), local search, CP-SAT hinted with the "
-    "incumbent; never worse than the best rule",
+    "incumbent; never worse than the best rule; with setups, releases or another objective the "
+    "job shop's tabu search on the machine assignment found",
     family="hybrid",
     exact=True,
     options={
         "cp_first": "fraction of the time limit for the first CP-SAT phase",
         "cp_last": "fraction of the time limit for the last CP-SAT phase",
     },
-    warm_up=("schedkit.solvers.search.flexible_kernel",),
+    warm_up=("schedkit.solvers.search.flexible_kernel", "schedkit.solvers.search.jobshop_extras:warm_up"),
+    **_EXTRAS,
 )

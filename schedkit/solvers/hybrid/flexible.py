@@ -5,7 +5,8 @@ tabu search of :mod:`schedkit.solvers.search.flexible` from the better schedule,
 again hinted with the best schedule (it proves mk02 optimal). Splits 0.10/0.80/0.10 and
 0.05/0.70/0.25 gave the same makespans on mk06, mk07 and mk10 at 60 s (every improvement came
 from the tabu phase); the first phase is kept long enough to prove mk09 (about 6 s). Results
-in ``benchmarks/shop_hybrid_fjsp.md``.
+in ``benchmarks/shop_hybrid_fjsp.md``. Setups, release dates and the objectives other than the
+makespan: :mod:`.flexible_extras`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from schedkit.context import SolveContext
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.flexible import solve as cpsat_solve
+from schedkit.solvers.hybrid import flexible_extras
 from schedkit.solvers.search.flexible import DEFAULT_ITERATIONS, RESERVE, rule_seed, run_parallel
 
 CP_FIRST = 0.10
@@ -40,7 +42,10 @@ def _sub(ctx: SolveContext, seconds: float, hint: FlexibleSolution) -> SolveCont
 
 def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     """Method ``auto``: CP-SAT, the local search, CP-SAT hinted with its schedule.
-    Options: ``cp_first``, ``cp_last`` (fractions of the time limit)."""
+    Options: ``cp_first``, ``cp_last`` (fractions of the time limit). Setups, release dates and
+    the other objectives go to :mod:`.flexible_extras`."""
+    if flexible_extras.needs_extras(problem, ctx.objective):
+        return flexible_extras.solve(problem, ctx)
     total = ctx.time_limit
     f_first = ctx.float_option("cp_first", CP_FIRST, 0.0, 1.0)
     f_last = ctx.float_option("cp_last", CP_LAST, 0.0, 1.0 - f_first)
