@@ -78,7 +78,7 @@ def test_move_gain_is_the_exact_residue_change_and_obeys_the_potential_lemma(see
                 before, h0 = residue_sum(st), at_state(p, st).perfect_sources()
                 st.move(v, dp, dn)
                 after, h1 = residue_sum(st), at_state(p, st).perfect_sources()
-                vc._undo(st)
+                st.undo()
                 assert g == before - after
                 assert g % SLOT == 0
                 if h0 is not None:
@@ -105,7 +105,7 @@ def test_materialised_compounds_and_dropped_steps_change_the_residue_by_their_st
         gain, steps, _ = res
         assert before - residue_sum(st) == gain
         for _ in range(steps):
-            vc._undo(st)
+            st.undo()
         assert residue_sum(st) == before
         tried += 1
     assert tried > 0

@@ -36,18 +36,6 @@ Move = tuple[int, int, int, int, int]
 TOP = 12
 
 
-def _undo(st: MappingState) -> None:
-    v, sp, sn, dp, dn = st.moves.pop()
-    c, m = st.p.vm_cpu[v], st.p.vm_mem[v]
-    for j in (0, 1) if dn == BOTH else (dn,):
-        st.free_c[dp, j] += c
-        st.free_m[dp, j] += m
-    for j in (0, 1) if sn == BOTH else (sn,):
-        st.free_c[sp, j] -= c
-        st.free_m[sp, j] -= m
-    st.pos_pm[v], st.pos_numa[v] = sp, sn
-
-
 def move_gain(st: MappingState, v: int, dp: int, dn: int) -> int | None:
     """Exact decrease of the residue sum if VM ``v`` moves to PM ``dp`` node(s) ``dn`` now;
     None if it does not fit there (CPU, memory, active PM, same place, NUMA shape)."""
@@ -327,7 +315,7 @@ def _materialise(st: MappingState, scan: _PairScan, cand: tuple) -> tuple[int, i
 
     def fail() -> None:
         for _ in range(done):
-            _undo(st)
+            st.undo()
 
     if kind in (OUT_OUT, OUT_IN):
         u = int(scan.idx[a])
@@ -368,7 +356,7 @@ def _drop(st: MappingState, move: Move) -> None:
     tail = st.moves[i + 1 :]
     del st.moves[i:]
     st.moves.append(move)
-    _undo(st)
+    st.undo()
     st.moves.extend(tail)
 
 
@@ -410,7 +398,7 @@ def pair_round(
         loss = sum(r[0] for r in drop)
         if len(drop) < need or gain - loss <= 0:
             for _ in range(steps):
-                _undo(st)
+                st.undo()
             continue
         for r in drop:
             _drop(st, r[1])

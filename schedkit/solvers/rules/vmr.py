@@ -64,6 +64,18 @@ class MappingState:
         self.moves.append((v, sp, sn, dst_pm, dst_numa))
         self.pos_pm[v], self.pos_numa[v] = dst_pm, dst_numa
 
+    def undo(self) -> None:
+        """Take back the last :meth:`move`."""
+        v, sp, sn, dp, dn = self.moves.pop()
+        c, m = self.p.vm_cpu[v], self.p.vm_mem[v]
+        for j in (0, 1) if dn == BOTH else (dn,):
+            self.free_c[dp, j] += c
+            self.free_m[dp, j] += m
+        for j in (0, 1) if sn == BOTH else (sn,):
+            self.free_c[sp, j] -= c
+            self.free_m[sp, j] -= m
+        self.pos_pm[v], self.pos_numa[v] = sp, sn
+
     def forbidden_pms(self, v: int) -> np.ndarray:
         """PMs hosting an anti-affinity mate of ``v`` (other than its own PM)."""
         mates = self.mates.get(v)

@@ -24,19 +24,6 @@ from schedkit.solvers.rules.vmr import MappingState, greedy_moves
 TRIES = 40
 
 
-def _undo(st: MappingState) -> None:
-    """Take back the last move of ``st``."""
-    v, sp, sn, dp, dn = st.moves.pop()
-    c, m = st.p.vm_cpu[v], st.p.vm_mem[v]
-    for j in (0, 1) if dn == BOTH else (dn,):
-        st.free_c[dp, j] += c
-        st.free_m[dp, j] += m
-    for j in (0, 1) if sn == BOTH else (sn,):
-        st.free_c[sp, j] -= c
-        st.free_m[sp, j] -= m
-    st.pos_pm[v], st.pos_numa[v] = sp, sn
-
-
 def _fits(st: MappingState, v: int, slot: int) -> bool:
     p, j = divmod(slot, 2)
     return bool(
@@ -149,7 +136,7 @@ def _try(st: MappingState, idx: np.ndarray, cand: tuple[int, str, int, int, int]
     if done == 2 and st.residue_sum() < before:
         return True
     for _ in range(done):
-        _undo(st)
+        st.undo()
     return False
 
 
