@@ -343,15 +343,13 @@ def write_report(args: argparse.Namespace) -> None:
                 if args.quick
                 else "."
             ),
-            "The full campaign is `python benchmarks/reschedule.py run`; from the per-event times in "
+            f"The full campaign is `{command.replace(' --quick', '')}`; from the per-event times in "
             f"the store, what it has left takes about {_full_estimate(args) / 3600:.1f} h "
-            "(`python benchmarks/reschedule.py estimate`).",
+            f"(`{command.replace(' --quick', '').replace(' run', ' estimate', 1)}`).",
             "",
         ]
     lines += [
-        f"Produced by `{command}` then `python benchmarks/reschedule.py report"
-        + (" --quick" if args.quick else "")
-        + (f" --slack {args.slack:g}" if args.slack is not None else "")
+        f"Produced by `{command}` then `{command.replace(' run', ' report', 1)}"
         + "` (raw lines in `benchmarks/results/reschedule.jsonl`, starting schedules in "
         "`benchmarks/results/reschedule_initial/`). Setup: see the script's docstring. "
         f"{args.time_limit:g} s per event, {args.workers} workers, cpsat's stability weight "
@@ -363,7 +361,7 @@ def write_report(args: argparse.Namespace) -> None:
             else ""
         )
         + f"Python {platform.python_version()}, "
-        f"{os.cpu_count()} cores shared with other jobs (niced), commit {commit()} at report time.",
+        f"{os.cpu_count()} cores, {args.conditions}, commit {commit()} at report time.",
         "",
         "Each row is one (instance, breakdown level, stream seed). Makespans are of the schedule as "
         "executed; the gap of a policy is its makespan's excess over the hindsight makespan (the best "
@@ -537,6 +535,11 @@ def main() -> None:
         type=float,
         default=None,
         help="cpsat with option slack: the fewest moves within (1 + S) x the best makespan found",
+    )
+    ap.add_argument(
+        "--conditions",
+        default="shared with other jobs (niced)",
+        help="how the machine was used while the runs ran, for the report",
     )
     ap.add_argument("--initial-time", type=float, default=30.0, help="first solve, seconds (default 30)")
     ap.add_argument(

@@ -117,13 +117,8 @@ def test_bad_extras_are_one_line_errors() -> None:
             FlexibleJobShop.from_jobs(jobs, extras=extras)
 
 
-def test_objective_and_features_are_refused_by_the_methods_that_cannot_take_them() -> None:
-    p = sk.generate("fjsp", n=4, m=3, seed=2, due_tightness=1.3, setups=True)
-    with pytest.raises(sk.InvalidParameterError, match="method ts does not handle setups"):
-        sk.solve(p, method="ts", time_limit=1)
+def test_objectives_needing_due_dates_are_refused_without_them() -> None:
     plain = sk.generate("fjsp", n=4, m=3, seed=2, due_tightness=1.3)
-    with pytest.raises(sk.InvalidParameterError, match="method ts does not minimise weighted_tardiness"):
-        sk.solve(plain, method="ts", objective="weighted_tardiness", time_limit=1)
     with pytest.raises(sk.InvalidParameterError, match="needs due dates"):
         sk.solve(sk.generate("fjsp", n=4, m=3, seed=2), method="cpsat", objective="tardy_jobs")
     with pytest.raises(sk.InvalidParameterError, match="rule:atc needs due dates"):
@@ -196,8 +191,42 @@ def test_auto_takes_every_extra_and_agrees_with_cpsat(objective: str) -> None:
     assert untimed.solution is not None
 
 
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_ts_takes_every_extra_never_worse_than_the_rule_nor_below_the_optimum(objective: str) -> None:
+    """ts on the extras (sequence rounds and machine moves): feasible, at most the best rule's
+    value, at least cpsat's proven optimum; without a time limit it ends by itself."""
+    from schedkit.solvers.rules.flexible import best_of_rules
+
+    for p in _instances(setups=True):
+        cp = sk.solve(p, method="cpsat", objective=objective, time_limit=60, workers=2, seed=0)
+        ts = sk.solve(p, method="ts", objective=objective, time_limit=2, workers=2, seed=0)
+        assert sk.check(p, ts.solution) == [] and ts.objective_name == objective
+        assert ts.objective == p.evaluate(ts.solution, objective)
+        assert ts.objective <= p.evaluate(best_of_rules(p, 0, 0.0, objective=objective), objective)
+        if cp.status is sk.Status.OPTIMAL:
+            assert ts.objective >= cp.objective, (p.name, objective)
+    untimed = sk.solve(_instances(setups=True)[0], method="ts", objective=objective, workers=1)
+    assert sk.check(_instances(setups=True)[0], untimed.solution) == []
+
+
+def test_machine_moves_only_improve_and_semi_active_keeps_a_schedule_feasible() -> None:
+    from schedkit.problems.flexible import FlexibleSolution
+    from schedkit.solvers.rules.flexible import best_of_rules
+    from schedkit.solvers.search.flexible_extras import machine_step, semi_active
+
+    for p in _instances(setups=True):
+        rule = best_of_rules(p, 0, 0.0, objective="weighted_tardiness")
+        before = p.evaluate(rule, "weighted_tardiness")
+        machine = rule.machines(p)
+        start = semi_active(p, machine, rule.starts(p), "weighted_tardiness")
+        again = FlexibleSolution.from_assignment(p, machine, start)
+        assert sk.check(p, again) == [] and p.evaluate(again, "weighted_tardiness") <= before
+        moved, value = machine_step(p, rule, "weighted_tardiness", None)
+        assert sk.check(p, moved) == [] and value == p.evaluate(moved, "weighted_tardiness") <= before
+
+
 def test_the_assigned_job_shop_holds_the_schedule_and_its_value() -> None:
-    from schedkit.solvers.hybrid.flexible_extras import assigned_jobshop
+    from schedkit.solvers.search.flexible_extras import assigned_jobshop
 
     for p in _instances(setups=True):
         r = sk.solve(p, method="rule:atc+ect", objective="weighted_tardiness")

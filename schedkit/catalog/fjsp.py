@@ -99,18 +99,21 @@ register_method(
     "ts",
     "schedkit.solvers.search.flexible:solve",
     "local search: compiled tabu search reinserting critical operations on any eligible machine "
-    "(assignment and sequence together); seeded by the best rule",
+    "(assignment and sequence together); seeded by the best rule; with setups, releases or "
+    "another objective: rounds of the job shop's tabu search on the machine assignment and "
+    "single-operation machine moves",
     family="ls",
     options={"rounds": "without a time limit: 100 x rounds iterations per search (default 200)"},
-    warm_up=("schedkit.solvers.search.flexible_kernel",),
+    warm_up=("schedkit.solvers.search.flexible_kernel", "schedkit.solvers.search.jobshop_extras:warm_up"),
+    **_EXTRAS,
 )
 register_method(
     KIND,
     "auto",
     "schedkit.solvers.hybrid.flexible:solve",
     "hybrid: short CP-SAT (bound, small instances proven), local search, CP-SAT hinted with the "
-    "incumbent; never worse than the best rule; with setups, releases or another objective the "
-    "job shop's tabu search on the machine assignment found",
+    "incumbent; never worse than the best rule; with setups, releases or another objective "
+    "CP-SAT 10 %, the search of ts on the extras, CP-SAT 10 %",
     family="hybrid",
     exact=True,
     options={

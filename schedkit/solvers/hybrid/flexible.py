@@ -20,6 +20,7 @@ from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.flexible import solve as cpsat_solve
 from schedkit.solvers.hybrid import flexible_extras
 from schedkit.solvers.search.flexible import DEFAULT_ITERATIONS, RESERVE, rule_seed, run_parallel
+from schedkit.solvers.search.flexible_extras import needs_extras
 
 CP_FIRST = 0.10
 CP_LAST = 0.10
@@ -44,7 +45,7 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     """Method ``auto``: CP-SAT, the local search, CP-SAT hinted with its schedule.
     Options: ``cp_first``, ``cp_last`` (fractions of the time limit). Setups, release dates and
     the other objectives go to :mod:`.flexible_extras`."""
-    if flexible_extras.needs_extras(problem, ctx.objective):
+    if needs_extras(problem, ctx.objective):
         return flexible_extras.solve(problem, ctx)
     total = ctx.time_limit
     f_first = ctx.float_option("cp_first", CP_FIRST, 0.0, 1.0)

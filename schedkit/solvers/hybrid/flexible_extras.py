@@ -5,10 +5,10 @@ the makespan.
    included), or ``ctx.hint`` when better;
 2. the ``cpsat`` FJSP model (:func:`schedkit.solvers.cpsat.flexible.solve`) hinted with it, for
    ``cp_first`` of the time: it proves small instances and gives the bound;
-3. the sequence search: the machine assignment of the best schedule fixed, the job shop it
-   defines (:func:`assigned_jobshop`: same release and due dates, weights and setups; a job may
-   visit a machine twice) and the job shop's tabu search for the extras
-   (:mod:`schedkit.solvers.search.jobshop_extras`) on it;
+3. the search of ``ts`` on the extras (:mod:`schedkit.solvers.search.flexible_extras`):
+   rounds of the job shop's tabu search on the machine assignment of the best schedule (the job
+   shop it defines keeps the release and due dates, weights and setups; a job may visit a
+   machine twice), each followed by single-operation machine moves;
 4. the CP-SAT model again for ``cp_last`` of the time, hinted with the best schedule: it may
    change machines where the search could not.
 
@@ -24,35 +24,16 @@ import numpy as np
 
 from schedkit.context import SolveContext
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
-from schedkit.problems.jobshop import JobShop
 from schedkit.result import Result, Status
 from schedkit.solvers.cpsat.flexible import solve as cpsat_solve
-from schedkit.solvers.rules.flexible import best_of_rules
-from schedkit.solvers.search.jobshop_extras import search_from
+from schedkit.solvers.search.flexible_extras import rule_start, search
 
 #: shares of the time limit of the CP-SAT phases (the sequence search gets the rest)
-CP_FIRST = 0.2
-CP_LAST = 0.2
+CP_FIRST = 0.1
+CP_LAST = 0.1
 #: seconds of each CP-SAT phase without a time limit
 UNLIMITED_CP = 10.0
 _RESERVE = 0.1
-
-
-def needs_extras(problem: FlexibleJobShop, objective: str | None) -> bool:
-    """Whether ``problem`` under ``objective`` needs this module (the makespan ``auto`` otherwise)."""
-    return bool(problem.features()) or objective not in (None, "makespan")
-
-
-def assigned_jobshop(problem: FlexibleJobShop, solution: FlexibleSolution) -> tuple[JobShop, np.ndarray]:
-    """The job shop of ``solution``'s machine assignment (each operation on its chosen machine,
-    the same extras) and the start time of each operation, in the same flat order."""
-    machine = solution.machines(problem)
-    duration = problem.durations_of(machine)
-    jobs = [
-        [(int(machine[o]), int(duration[o])) for o in problem.operations(j)] for j in range(problem.num_jobs)
-    ]
-    shop = JobShop.from_jobs(jobs, problem.num_machines, problem.name, problem.extras)
-    return shop, solution.starts(problem)
 
 
 def _phase(ctx: SolveContext, seconds: float, hint: FlexibleSolution) -> SolveContext:
@@ -72,13 +53,7 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
     total = ctx.time_limit
     f_first = ctx.float_option("cp_first", CP_FIRST, 0.0, 1.0)
     f_last = ctx.float_option("cp_last", CP_LAST, 0.0, 1.0 - f_first)
-    left = ctx.remaining()
-    budget = 0.3 if left is None else min(0.3, 0.02 * left)
-    best = best_of_rules(problem, ctx.seed, budget, objective=objective)
-    hint = ctx.hint
-    usable = isinstance(hint, FlexibleSolution) and not problem.violations(hint)
-    if usable and problem.evaluate(hint, objective) < problem.evaluate(best, objective):
-        best = hint
+    best = rule_start(problem, ctx, objective)
     best_val = rule_val = problem.evaluate(best, objective)
     ctx.incumbent = best
     bound = problem.objective_bound(objective)
@@ -112,13 +87,11 @@ def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
         last = UNLIMITED_CP if total is None else f_last * total
         left = ctx.remaining(_RESERVE)
         until = None if left is None else time.perf_counter() + max(0.0, left - last)
-        shop, start = assigned_jobshop(problem, best)
-        sub = replace(ctx, options={"target": bound})
-        found, search = search_from(shop, start, sub, objective, until)
-        keep(FlexibleSolution.from_assignment(problem, best.machines(problem), found.starts(shop)))
+        found, counts = search(problem, best, ctx, objective, until, bound)
+        keep(found)
         proven = best_val <= bound
         phases["ts"] = round(time.perf_counter() - t0, 3)
-        phases["ts_moves"] = search.iterations
+        phases.update({f"ts_{k}": v for k, v in counts.items()})
         left = ctx.remaining(_RESERVE)
         cp(last if left is None else left, "cpsat_last")
     status = Status.OPTIMAL if proven else Status.FEASIBLE

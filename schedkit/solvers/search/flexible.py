@@ -21,6 +21,7 @@ from schedkit.context import SolveContext
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
 from schedkit.result import Result, Status
 from schedkit.solvers.rules.flexible import best_of_rules
+from schedkit.solvers.search import flexible_extras
 from schedkit.solvers.search import flexible_kernel as FK
 
 DEFAULT_ITERATIONS = 20_000  # per search, without a time limit
@@ -249,7 +250,10 @@ def rule_seed(problem: FlexibleJobShop, ctx: SolveContext) -> FlexibleSolution:
 
 
 def solve(problem: FlexibleJobShop, ctx: SolveContext) -> Result:
-    """Method ``ts``: the best rule, then the compiled tabu search until the time limit."""
+    """Method ``ts``: the best rule, then the compiled tabu search until the time limit (with
+    setups, releases or another objective: :mod:`schedkit.solvers.search.flexible_extras`)."""
+    if flexible_extras.needs_extras(problem, ctx.objective):
+        return flexible_extras.solve(problem, ctx)
     rule = rule_seed(problem, ctx)
     ctx.incumbent = rule
     left = ctx.remaining(0.05)
