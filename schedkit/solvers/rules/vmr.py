@@ -51,29 +51,26 @@ class MappingState:
     def residue_sum(self) -> int:
         return int((self.free_c[self.p.pm_active] % SLOT).sum())
 
+    def _release(self, v: int, pm: int, numa: int, sign: int) -> None:
+        """Give ``v``'s CPU and memory back to ``pm``/``numa`` (``sign`` -1: take them)."""
+        c, m = sign * self.p.vm_cpu[v], sign * self.p.vm_mem[v]
+        for j in (0, 1) if numa == BOTH else (numa,):
+            self.free_c[pm, j] += c
+            self.free_m[pm, j] += m
+
     def move(self, v: int, dst_pm: int, dst_numa: int) -> None:
         """Apply one migration (the caller has checked that it fits)."""
-        c, m = self.p.vm_cpu[v], self.p.vm_mem[v]
         sp, sn = int(self.pos_pm[v]), int(self.pos_numa[v])
-        for j in (0, 1) if sn == BOTH else (sn,):
-            self.free_c[sp, j] += c
-            self.free_m[sp, j] += m
-        for j in (0, 1) if dst_numa == BOTH else (dst_numa,):
-            self.free_c[dst_pm, j] -= c
-            self.free_m[dst_pm, j] -= m
+        self._release(v, sp, sn, 1)
+        self._release(v, dst_pm, dst_numa, -1)
         self.moves.append((v, sp, sn, dst_pm, dst_numa))
         self.pos_pm[v], self.pos_numa[v] = dst_pm, dst_numa
 
     def undo(self) -> None:
         """Take back the last :meth:`move`."""
         v, sp, sn, dp, dn = self.moves.pop()
-        c, m = self.p.vm_cpu[v], self.p.vm_mem[v]
-        for j in (0, 1) if dn == BOTH else (dn,):
-            self.free_c[dp, j] += c
-            self.free_m[dp, j] += m
-        for j in (0, 1) if sn == BOTH else (sn,):
-            self.free_c[sp, j] -= c
-            self.free_m[sp, j] -= m
+        self._release(v, dp, dn, 1)
+        self._release(v, sp, sn, -1)
         self.pos_pm[v], self.pos_numa[v] = sp, sn
 
     def forbidden_pms(self, v: int) -> np.ndarray:

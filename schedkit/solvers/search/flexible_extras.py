@@ -27,6 +27,7 @@ import numpy as np
 from schedkit.context import SolveContext
 from schedkit.problems.flexible import FlexibleJobShop, FlexibleSolution
 from schedkit.problems.jobshop import JobShop
+from schedkit.problems.shop_extras import job_completion
 from schedkit.result import Result, Status
 from schedkit.solvers.rules.flexible import best_of_rules
 from schedkit.solvers.search import jobshop_extras_kernel as K
@@ -78,8 +79,7 @@ def semi_active(
 
 
 def _job_costs(problem: FlexibleJobShop, solution: FlexibleSolution, objective: str) -> np.ndarray:
-    last = problem.job_start[1:] - 1
-    end = (solution.starts(problem) + problem.durations_of(solution.machines(problem)))[last]
+    end = job_completion(problem.job_start, solution.per_operation(problem, solution.end))
     if objective in ("weighted_tardiness", "tardy_jobs"):
         return problem.weight * np.maximum(0, end - problem.due)
     if objective == "max_lateness":
